@@ -1,0 +1,24 @@
+# gaitmimic: motion capture in, walking humanoid out.
+#   snakemake --cores 2          (the default profile in profiles/default is picked up automatically)
+# Stages, per subject: markers -> events -> scale -> ik -> retarget -> train -> evaluate; then summary.
+
+from gaitmimic.config import validate_config
+
+configfile: "config.yaml"
+
+validate_config(config, "config.yaml (with --config/--configfile overrides)")
+
+
+include: "rules/common.smk"
+include: "rules/markers.smk"
+include: "rules/scale.smk"
+include: "rules/ik.smk"
+include: "rules/retarget.smk"
+include: "rules/train.smk"
+include: "rules/evaluate.smk"
+
+
+rule all:
+    input:
+        all_targets,
+    default_target: True

@@ -1,0 +1,78 @@
+"""Configuration validation: `config.yaml` and per-subject `subject.yaml` against JSON-Schema.
+
+Errors name the file and the offending key (``markers.filter.cutoff_hz``) so a wrong setting is
+found in seconds, and defaults declared in the schema are filled in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from gaitmimic.errors import InputError
+
+SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
+
+
+def _with_defaults(validator_class):
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if isinstance(sub, dict) and "default" in sub:
+                    instance.setdefault(name, sub["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+_Validator = _with_defaults(jsonschema.Draft202012Validator)
+
+
+def load_schema(name: str) -> dict:
+    """Load ``schemas/<name>.schema.yaml``."""
+    with open(SCHEMA_DIR / f"{name}.schema.yaml") as f:
+        return yaml.safe_load(f)
+
+
+def validate(data: dict[str, Any], schema: dict, source: str | Path) -> dict[str, Any]:
+    """Validate ``data`` in place (filling schema defaults) or raise :class:`InputError`.
+
+    Every violation is listed with its dotted key path.
+    """
+    errors = sorted(_Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = []
+        for err in errors:
+            key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+            lines.append(f"key '{key}': {err.message}")
+        raise InputError(
+            source,
+            "invalid settings: " + "; ".join(lines),
+            "correct or remove these keys (every key is documented in config.yaml)",
+        )
+    return data
+
+
+def validate_config(config: dict[str, Any], source: str | Path = "config.yaml") -> dict[str, Any]:
+    """Validate the workflow configuration against ``schemas/config.schema.yaml``."""
+    return validate(config, load_schema("config"), source)
+
+
+def load_subject_yaml(path: str | Path) -> dict[str, Any]:
+    """Read and validate an optional ``data/<subject>/subject.yaml``; a missing file gives ``{}``."""
+    path = Path(path)
+    if not path.exists():
+        return validate({}, load_schema("subject"), path)
+    try:
+        with open(path) as f:
+            data = yaml.safe_load(f) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(path, f"not valid YAML ({exc})", "fix the YAML syntax") from exc
+    if not isinstance(data, dict):
+        raise InputError(path, "expected a mapping of settings", "write `key: value` lines, e.g. `mass_kg: 70`")
+    return validate(data, load_schema("subject"), path)

@@ -1,0 +1,54 @@
+"""OpenSim .mot/.sto read/write."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gaitmimic.errors import InputError
+from gaitmimic.io.mot import read_mot, read_mot_arrays, write_mot, write_mot_arrays
+
+
+def test_read_real_grf_mot(shared_data):
+    t = read_mot(shared_data / "opensim-tutorial5" / "subject01_walk1_grf.mot")
+    assert t.in_degrees
+    assert t.data.shape == (1501, 19)
+    assert t.names[0] == "ground_force_vx"
+    assert t.data["ground_force_vy"].iloc[0] == pytest.approx(745.4661142)
+    assert t.time_s[-1] > t.time_s[0]
+
+
+def test_round_trip_and_opensim_reads(tmp_path):
+    names = ["pelvis_tilt", "knee_angle_r", "pelvis_tx"]
+    time_s = np.arange(50) / 100.0
+    values = np.column_stack([np.sin(time_s), -30 * np.cos(time_s), np.linspace(0, 1, 50)])
+    values[3, 1] = np.nan
+    out = tmp_path / "x.mot"
+    write_mot_arrays(out, names, time_s, values, in_degrees=True, name="Coordinates")
+    n2, t2, v2 = read_mot_arrays(out)
+    assert n2 == names
+    np.testing.assert_allclose(t2, time_s, atol=1e-8)
+    np.testing.assert_allclose(v2, values, atol=1e-7)
+    assert np.isnan(v2[3, 1])
+    assert read_mot(out).in_degrees
+    opensim = pytest.importorskip("opensim")
+    table = opensim.TimeSeriesTable(str(out))
+    assert table.getNumRows() == 50
+    assert list(table.getColumnLabels()) == names
+    assert table.getDependentColumn("pelvis_tx")[49] == pytest.approx(1.0)
+
+
+def test_write_dataframe_puts_time_first(tmp_path):
+    df = pd.DataFrame({"a": [1.0, 2.0], "time": [0.0, 0.01]})
+    write_mot(tmp_path / "y.sto", df, in_degrees=False)
+    t = read_mot(tmp_path / "y.sto")
+    assert list(t.data.columns) == ["time", "a"]
+    assert not t.in_degrees
+
+
+def test_bad_mot(tmp_path):
+    bad = tmp_path / "bad.mot"
+    bad.write_text("hello\nthis is not\n")
+    with pytest.raises(InputError, match="bad.mot"):
+        read_mot(bad)

@@ -2,9 +2,11 @@
 #   snakemake --cores 2          (the default profile in profiles/default is picked up automatically)
 # Stages, per subject: markers -> events -> scale -> ik -> retarget -> train -> evaluate; then summary.
 
+import os
+
 from gaitmimic.config import validate_config
 
-configfile: "config.yaml"
+configfile: os.path.join(workflow.basedir, "config.yaml")
 
 validate_config(config, "config.yaml (with --config/--configfile overrides)")
 

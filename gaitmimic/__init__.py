@@ -5,3 +5,8 @@ only wires files to the entry functions here. Nothing in this package imports Sn
 """
 
 __version__ = "0.1.0"
+
+import os as _os
+
+# Offscreen rendering without a display or GPU (Mesa EGL). Users never need to set it.
+_os.environ.setdefault("MUJOCO_GL", "egl")

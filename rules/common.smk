@@ -12,9 +12,9 @@ LIBRARY = Path(workflow.basedir) / "gaitmimic"
 
 
 def _select(subjects):
-    include = set(config["subjects"]["include"])
-    exclude = set(config["subjects"]["exclude"])
-    return [s for s in subjects if (not include or s.name in include) and s.name not in exclude]
+    wanted = set(config["subjects"]["include"])
+    unwanted = set(config["subjects"]["exclude"])
+    return [s for s in subjects if (not wanted or s.name in wanted) and s.name not in unwanted]
 
 
 _SUBJECTS = {s.name: s for s in _select(discover_subjects(DATA, config["subjects"]["static_pattern"]))}
@@ -102,3 +102,68 @@ def all_targets(wildcards):
     for subject in SUBJECTS:
         targets.append(res(subject, "eval", "metrics.json"))
     return targets
+
+
+# --- markers stage (owner: markers) -------------------------------------------------------------
+def markers_subject_info(wildcards):
+    """The subject.yaml settings the marker stage uses, as a param (a change reruns the stage; editing
+    other keys such as mass_kg does not)."""
+    info = SUBJECT_INFO[wildcards.subject]
+    return {key: info.get(key) for key in ("marker_map", "treadmill", "belt_speed_mps")}
+
+
+# --- evaluate (owner eval): input functions of rules/evaluate.smk -------------------------------
+
+
+def eval_ik_summaries(wildcards):
+    return [res(wildcards.subject, "ik", f"{t}_ik_summary.json") for t in dynamic_trials(wildcards.subject)]
+
+
+def eval_all_metrics(wildcards):
+    return [res(s, "eval", "metrics.json") for s in SUBJECTS]
+
+
+def eval_subject_report_files(subject):
+    """Every figure and video of one subject that the report shows."""
+    ev = config["evaluate"]
+    films = [r for r in ev["video"]["rollouts"] if r == "policy" or ev["zero_action_floor"]]
+    files = [res(subject, "eval", f"{subject}_{r}.mp4") for r in films]
+    files += [res(subject, "eval", "plots", f"{name}.png") for name in ("gait_cycle", "learning_curve")]
+    trials = dynamic_trials(subject)
+    if trials:
+        files.append(res(subject, "eval", "plots", "ik_error.png"))
+    files += [res(subject, "eval", "plots", f"events_{t}.png") for t in trials]
+    return files
+
+
+def eval_report_files(wildcards):
+    """The summary rule waits for every subject's report files, so `rule all` builds the whole report."""
+    return [f for s in SUBJECTS for f in eval_subject_report_files(s)]
+
+
+# --- opensim (owner opensim): input functions of rules/scale.smk and rules/ik.smk ---------------
+def scale_standing_trc(wildcards):
+    """The walking trial that subject.yaml names for a standing window (used when the static trial is unusable)."""
+    info = SUBJECT_INFO[wildcards.subject]
+    trial = info.get("standing_trial")
+    if trial is None or not info.get("standing_window_s"):
+        return []
+    return res(wildcards.subject, "markers", f"{trial}.trc")
+
+
+def opensim_subject_info(wildcards):
+    """Only the subject.yaml settings the scale stage reads (other edits do not rerun it)."""
+    info = SUBJECT_INFO[wildcards.subject]
+    return {k: info.get(k) for k in ("mass_kg", "height_m", "standing_trial", "standing_window_s")}
+
+
+def opensim_model_files(wildcards):
+    """User model files named in config `model` (a changed file reruns scale and ik)."""
+    model = config["model"]
+    files = [] if model["generic"] == "builtin" else [model["generic"]]
+    if model.get("marker_set"):
+        files.append(model["marker_set"])
+    marker_map = model.get("marker_map")
+    if isinstance(marker_map, str) and Path(marker_map).suffix.lower() in (".yaml", ".yml"):
+        files.append(marker_map)
+    return files

@@ -1,0 +1,159 @@
+"""Environment and training throughput.
+
+Prints (same run, same machine):
+  1. env steps/s of our task (mimic, evaluation=True: no helpers; and training with assist; seed mode)
+     vs raw MuJoCo physics on the same model: mj_step x substeps per control step, from the same
+     start states with the same reset cadence;
+  2. PPO env steps/s of our training vs stable-baselines3 PPO on dm_control's stock humanoid-walk
+     (same PPO settings, same number of envs and steps).
+
+Usage: .venv/bin/python bench/env_speed.py [--humanoid H.xml --reference R.npz] [--steps 4000]
+       [--ppo-steps 8192] [--n-envs 2]
+Without --humanoid/--reference it uses the stock suite humanoid and a synthetic walk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import mujoco
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gaitmimic.task import make_env  # noqa: E402
+from gaitmimic.task.synthetic import suite_humanoid_xml, write_synthetic_reference  # noqa: E402
+
+
+def env_rate(env, n_steps: int, seed: int = 0) -> tuple[float, list[int]]:
+    """Control steps/s with zero actions; also the episode lengths (to replay them raw)."""
+    rng = np.random.default_rng(seed)
+    env.reset(seed=seed)
+    lengths, n = [], 0
+    a = np.zeros(env.action_space.shape)
+    t0 = time.perf_counter()
+    for _ in range(n_steps):
+        _, _, term, trunc, _ = env.step(a + 0.0 * rng.random())
+        n += 1
+        if term or trunc:
+            lengths.append(n)
+            n = 0
+            env.reset()
+    return n_steps / (time.perf_counter() - t0), lengths + [n]
+
+
+def raw_rate(env, lengths: list[int]) -> float:
+    """Same number of control steps as raw mj_step x substeps, with resets at the same points."""
+    task = env.task
+    m, d = task._m, task._d
+    env.reset(seed=0)
+    q0, v0, c0 = d.qpos.copy(), d.qvel.copy(), d.ctrl.copy()
+    total = sum(lengths)
+    t0 = time.perf_counter()
+    for ln in lengths:
+        mujoco.mj_resetData(m, d)
+        d.qpos[:], d.qvel[:], d.ctrl[:] = q0, v0, c0
+        for _ in range(ln):
+            mujoco.mj_step(m, d, nstep=task.n_substeps)
+    return total / (time.perf_counter() - t0)
+
+
+class StockWalk:
+    """gymnasium view of dm_control suite humanoid-walk (flattened observations)."""
+
+    def __new__(cls, seed: int = 0):
+        import gymnasium as gym
+        from dm_control import suite
+
+        class _Env(gym.Env):
+            def __init__(self):
+                self.env = suite.load("humanoid", "walk", task_kwargs={"random": seed})
+                spec = self.env.action_spec()
+                n_obs = sum(int(np.prod(v.shape)) for v in self.env.observation_spec().values())
+                self.observation_space = gym.spaces.Box(-np.inf, np.inf, (n_obs,), np.float32)
+                self.action_space = gym.spaces.Box(spec.minimum.astype(np.float32), spec.maximum.astype(np.float32))
+
+            def _obs(self, ts):
+                return np.concatenate([np.ravel(v) for v in ts.observation.values()]).astype(np.float32)
+
+            def reset(self, *, seed=None, options=None):
+                return self._obs(self.env.reset()), {}
+
+            def step(self, action):
+                ts = self.env.step(action)
+                return self._obs(ts), float(ts.reward or 0.0), False, ts.last(), {}
+
+        return _Env()
+
+
+def _stock_env(seed):
+    return StockWalk(seed)
+
+
+def ppo_rates(humanoid, refs, steps: int, n_envs: int) -> tuple[float, float]:
+    import functools
+
+    import torch
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.vec_env import SubprocVecEnv, VecMonitor, VecNormalize
+
+    from gaitmimic.train import train_policy
+
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = {"total_steps": steps, "checkpoint_every_steps": 10 ** 9}
+        t0 = time.perf_counter()
+        train_policy(humanoid, refs, Path(tmp) / "ours", {}, cfg, n_envs=n_envs)
+        ours = steps / (time.perf_counter() - t0)
+    venv = VecNormalize(VecMonitor(SubprocVecEnv([functools.partial(_stock_env, i) for i in range(n_envs)])))
+    model = PPO("MlpPolicy", venv, n_steps=1024, batch_size=512, n_epochs=10, gamma=0.95,
+                policy_kwargs={"net_arch": dict(pi=[256, 256], vf=[256, 256]), "log_std_init": -1.0},
+                device="cpu", seed=0)
+    t0 = time.perf_counter()
+    model.learn(steps)
+    stock = steps / (time.perf_counter() - t0)
+    venv.close()
+    return ours, stock
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--humanoid")
+    ap.add_argument("--reference", action="append")
+    ap.add_argument("--steps", type=int, default=4000)
+    ap.add_argument("--ppo-steps", type=int, default=8192)
+    ap.add_argument("--n-envs", type=int, default=2)
+    ap.add_argument("--skip-ppo", action="store_true")
+    args = ap.parse_args(argv)
+    tmpdir = tempfile.TemporaryDirectory()
+    humanoid = args.humanoid or str(suite_humanoid_xml())
+    refs = args.reference or [str(write_synthetic_reference(Path(tmpdir.name) / "walk.npz"))]
+    rows = []
+    for label, cfg, evaluation in (("mimic (evaluation)", {}, True), ("mimic (training, assist on)", {}, False),
+                                   ("seed", {"mode": "seed"}, True)):
+        env = make_env(humanoid, refs, cfg, seed=0, evaluation=evaluation)
+        env_rate(env, 200)  # warm up
+        ours, lengths = env_rate(env, args.steps)
+        raw = raw_rate(env, lengths)
+        rows.append((label, ours, raw, env.task.n_substeps, np.mean(lengths)))
+    print(f"\nenv speed: {args.steps} control steps, humanoid {humanoid}")
+    print("| task | our env (steps/s) | raw mj_step x substeps (steps/s) | ratio | substeps | mean episode (steps) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for label, ours, raw, sub, ln in rows:
+        print(f"| {label} | {ours:.0f} | {raw:.0f} | {ours / raw:.2f} | {sub} | {ln:.0f} |")
+    if not args.skip_ppo:
+        ours, stock = ppo_rates(humanoid, refs, args.ppo_steps, args.n_envs)
+        print(f"\nPPO end to end ({args.ppo_steps} steps, {args.n_envs} envs, SubprocVecEnv, 256x256, n_epochs 10)")
+        print("| training | env steps/s |")
+        print("| --- | --- |")
+        print(f"| ours (gaitmimic.train, mimic) | {ours:.0f} |")
+        print(f"| SB3 PPO on dm_control humanoid-walk | {stock:.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Imitation benchmark: train one subject in ``seed`` and ``mimic`` mode on the same budget and
+seed, then evaluate each deterministic policy over 20 episodes (evaluation=True: no helpers).
+
+Prints per mode: tracked fraction (share of the 10 s episode before the first fall or deviation),
+fall rate, sagittal joint RMSE (deg, hips/knees/ankles flexion + abdomen pitch, over the tracked
+part), forward speed relative to the reference, training wall time.
+
+Usage:
+  .venv/bin/python bench/imitation.py --humanoid H.xml --reference R.npz [--reference R2.npz]
+      [--modes mimic seed] [--steps 1000000] [--seed 0] [--out bench_out/imitation]
+      [--eval-only] [--episodes 20]
+A rerun resumes unfinished training from its checkpoints; --eval-only evaluates what exists
+(the final model, else the latest checkpoint).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gaitmimic.task import make_env  # noqa: E402
+from gaitmimic.train import load_policy, train_policy  # noqa: E402
+from gaitmimic.train_callbacks import latest_checkpoint  # noqa: E402
+
+SAGITTAL = ("abdomen_y", "right_hip_y", "right_knee", "right_ankle_y", "left_hip_y", "left_knee", "left_ankle_y")
+
+
+def evaluate_policy(policy, humanoid_xml, refs, task_cfg, episodes: int = 20) -> dict:
+    """Roll out ``policy`` (``.act(obs)``) from phases i/episodes; aggregate the bench metrics."""
+    env = make_env(humanoid_xml, refs, task_cfg, seed=123, evaluation=True)
+    names = env.physics.joint_names
+    sag = [names.index(n) for n in SAGITTAL if n in names]
+    tracked, falls, sq, speed_ratio = [], 0, [], []
+    for ep in range(episodes):
+        obs, _ = env.reset(options={"phase": ep / episodes, "reference_index": ep % len(refs)})
+        x0, rx0 = float(env.physics.data.qpos[0]), float(env.task.r_qpos[0, 0])
+        n_ok, fell = 0, False
+        done = False
+        while not done:
+            obs, _, term, trunc, info = env.step(policy.act(obs))
+            done = term or trunc
+            if info["fell"] or info["deviated"]:
+                fell = fell or info["fell"]
+                break
+            n_ok += 1
+            e = env.physics.data.qpos[7:] - info["ref_qpos"][7:]
+            sq.append(e[sag] ** 2)
+        x1, rx1 = float(env.physics.data.qpos[0]), float(env.task.r_qpos[env.task.t, 0])
+        tracked.append(n_ok / env.task.episode_frames)
+        falls += int(fell)
+        if abs(rx1 - rx0) > 0.05:
+            speed_ratio.append((x1 - x0) / (rx1 - rx0))
+    return {
+        "tracked_fraction": float(np.mean(tracked)),
+        "full_episodes": int(np.sum(np.array(tracked) >= 0.999)),
+        "fall_rate": falls / episodes,
+        "sagittal_rmse_deg": float(np.degrees(np.sqrt(np.mean(sq)))) if sq else float("nan"),
+        "speed_ratio": float(np.mean(speed_ratio)) if speed_ratio else float("nan"),
+        "episodes": episodes,
+    }
+
+
+class _ZeroPolicy:
+    def __init__(self, n):
+        self.n = n
+
+    def act(self, obs):
+        return np.zeros(self.n)
+
+
+def _load_for_eval(out: Path):
+    """The final policy if training finished, else the latest checkpoint (copied beside)."""
+    if (out / "model.zip").is_file():
+        return load_policy(out), "final"
+    ck = latest_checkpoint(out / "checkpoints")
+    if ck is None:
+        return None, "none"
+    tmp = out / "eval_from_checkpoint"
+    tmp.mkdir(exist_ok=True)
+    shutil.copy(out / "checkpoints" / ck["model"], tmp / "model.zip")
+    if ck.get("vecnormalize"):
+        shutil.copy(out / "checkpoints" / ck["vecnormalize"], tmp / "vecnormalize.pkl")
+    pol = load_policy(tmp)
+    return pol, f"checkpoint@{ck['steps']}"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--humanoid", required=True)
+    ap.add_argument("--reference", action="append", required=True)
+    ap.add_argument("--modes", nargs="+", default=["seed", "mimic"])
+    ap.add_argument("--steps", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--n-envs", type=int, default=2)
+    ap.add_argument("--episodes", type=int, default=20)
+    ap.add_argument("--out", default="bench_out/imitation")
+    ap.add_argument("--eval-only", action="store_true")
+    ap.add_argument("--task-json", default="{}", help="extra task config (JSON) for every mode")
+    ap.add_argument("--train-json", default="{}", help="extra train config (JSON)")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", force=True)
+    log = logging.getLogger("bench.imitation")
+    rows = {}
+    for mode in args.modes:
+        out = Path(args.out) / mode
+        task_cfg = {**json.loads(args.task_json), "mode": mode}
+        train_cfg = {**json.loads(args.train_json), "total_steps": args.steps, "seed": args.seed}
+        wall = None
+        if not args.eval_only:
+            t0 = time.time()
+            info = train_policy(args.humanoid, args.reference, out, task_cfg, train_cfg, n_envs=args.n_envs, log=log)
+            wall = time.time() - t0
+            log.info("%s trained %d steps in %.0f s", mode, info["total_steps"], wall)
+        pol, which = _load_for_eval(out)
+        if pol is None:
+            log.warning("%s: nothing trained in %s", mode, out)
+            continue
+        metrics = evaluate_policy(pol, args.humanoid, args.reference, pol.task_cfg or task_cfg, args.episodes)
+        prog = out / "progress.csv"
+        if wall is None and prog.is_file():
+            last = prog.read_text().strip().splitlines()[-1].split(",")
+            wall = float(last[1])
+        metrics.update(policy=which, train_wall_s=wall)
+        rows[mode] = metrics
+        (Path(args.out) / f"{mode}_metrics.json").write_text(json.dumps(metrics, indent=2))
+    if "mimic" in args.modes:  # reference point: PD servos with zero residual, no policy
+        env_cfg = {**json.loads(args.task_json), "mode": "mimic"}
+        rows["pd_only (zero residual)"] = {**evaluate_policy(_ZeroPolicy(21), args.humanoid, args.reference,
+                                                             env_cfg, args.episodes), "policy": "-", "train_wall_s": 0}
+    print(f"\nimitation bench: {args.steps} steps, seed {args.seed}, {args.episodes} eval episodes of "
+          f"10 s, reference {', '.join(args.reference)}")
+    print(f"| mode | policy | tracked fraction | full 10 s episodes | fall rate | sagittal RMSE (deg) | "
+          f"speed / reference | train wall (s) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for mode, m in rows.items():
+        w = "-" if m["train_wall_s"] is None else f"{m['train_wall_s']:.0f}"
+        print(f"| {mode} | {m['policy']} | {m['tracked_fraction']:.3f} | {m['full_episodes']}/{m['episodes']} | "
+              f"{m['fall_rate']:.2f} | {m['sagittal_rmse_deg']:.1f} | {m['speed_ratio']:.2f} | {w} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""Figures for people: the gait-lab joint-angle figure, learning curve, IK error, gait events.
+
+Each function writes one figure (PNG, plus the other formats asked for, e.g. SVG) atomically and
+returns the paths written. Matplotlib runs headless (Agg).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from gaitmimic.atomic import atomic_path  # noqa: E402
+from gaitmimic.errors import InputError  # noqa: E402
+from gaitmimic.evaluate import gait  # noqa: E402
+from gaitmimic.evaluate.metrics import steps_before_fall  # noqa: E402
+from gaitmimic.evaluate.rollouts import Rollout  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+REF_COLOR = "0.45"
+SIM_COLOR = "tab:red"
+
+#: Panels of the gait-lab figure: (key, title, y label). Right side, gait-lab sign conventions.
+GAIT_PANELS = [
+    ("hip_flexion_r", "Hip flexion/extension", "ext (-) / flex (+) [deg]"),
+    ("knee_flexion_r", "Knee flexion/extension", "ext (-) / flex (+) [deg]"),
+    ("ankle_dorsiflexion_r", "Ankle dorsi/plantarflexion", "plant (-) / dors (+) [deg]"),
+    ("pelvic_obliquity", "Pelvic obliquity", "down (-) / up (+) [deg]"),
+    ("hip_adduction_r", "Hip ab/adduction", "abd (-) / add (+) [deg]"),
+]
+
+
+def save_figure(fig, out_png: str | Path, formats: list[str] | tuple[str, ...] = ("png",)) -> list[Path]:
+    """Save ``fig`` as ``out_png`` and as the same stem with the other ``formats``; close it."""
+    out_png = Path(out_png)
+    written = []
+    for fmt in dict.fromkeys(["png", *formats]):
+        path = out_png.with_suffix(f".{fmt}")
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight")
+        written.append(path)
+    plt.close(fig)
+    return written
+
+
+def gait_signals(qpos: np.ndarray, body_xpos: np.ndarray, body_names: list[str]) -> dict[str, np.ndarray]:
+    """The gait-lab panel signals (deg) for a trajectory."""
+    sig = gait.clinical_angles_deg(qpos)
+    sig["pelvic_obliquity"] = gait.pelvic_obliquity_deg(body_xpos, body_names)
+    return sig
+
+
+def reference_cycles(ref: dict) -> dict[str, np.ndarray]:
+    """Each panel's signal over the reference's gait cycles, ``{key: (C, 101)}``."""
+    sig = gait_signals(ref["qpos"], ref["body_xpos"], [str(b) for b in ref["body_names"]])
+    return {k: gait.normalize_cycles(v, ref["cycle_starts"]) for k, v in sig.items()}
+
+
+def simulated_cycles(rollouts: list[Rollout]) -> dict[str, np.ndarray]:
+    """Each panel's signal over the simulated humanoid's own gait cycles (right heel strike to the
+    next, found kinematically, before any fall), pooled over rollouts."""
+    out: dict[str, list] = {key: [] for key, _, _ in GAIT_PANELS}
+    for r in rollouts:
+        n = steps_before_fall(r)
+        hs = gait.heel_strikes(r.body_xpos[:n], r.body_names, "right", max(2, int(0.5 / r.control_dt_s)))
+        if hs.size < 2:
+            continue
+        sig = gait_signals(r.qpos[:n], r.body_xpos[:n], r.body_names)
+        for key in out:
+            out[key].append(gait.normalize_cycles(sig[key], hs))
+    return {k: (np.concatenate(v) if v else np.zeros((0, 101))) for k, v in out.items()}
+
+
+def gait_cycle_figure(
+    references: list[dict], rollouts: list[Rollout], out_png: str | Path, title: str = "",
+    formats: tuple[str, ...] = ("png", "svg"),
+) -> list[Path]:
+    """The standard gait-lab figure: reference mean +/- SD (grey band) and the simulated humanoid
+    (red: mean of its own cycles, thin lines: single cycles) over 0-100 % of the gait cycle."""
+    ref_cyc: dict[str, list] = {key: [] for key, _, _ in GAIT_PANELS}
+    for ref in references:
+        for k, v in reference_cycles(ref).items():
+            if k in ref_cyc:
+                ref_cyc[k].append(v)
+    sim = simulated_cycles(rollouts)
+    pct = np.linspace(0, 100, 101)
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
+    for ax, (key, name, ylabel) in zip(axes.flat, GAIT_PANELS):
+        rc = np.concatenate(ref_cyc[key]) if ref_cyc[key] else np.zeros((0, 101))
+        if len(rc):
+            m, sd = rc.mean(0), rc.std(0)
+            ax.fill_between(pct, m - sd, m + sd, color=REF_COLOR, alpha=0.35, lw=0, label=f"reference mean ± SD ({len(rc)} cycles)")
+            ax.plot(pct, m, color=REF_COLOR, lw=1.5)
+        sc = sim[key]
+        for c in sc[:20]:
+            ax.plot(pct, c, color=SIM_COLOR, lw=0.5, alpha=0.35)
+        if len(sc):
+            ax.plot(pct, sc.mean(0), color=SIM_COLOR, lw=2, label=f"simulated mean ({len(sc)} cycles)")
+        else:
+            ax.text(0.5, 0.5, "no complete simulated cycle", transform=ax.transAxes, ha="center", color=SIM_COLOR)
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set_title(name)
+        ax.set_xlabel("gait cycle [%]  (0 = right heel strike)")
+        ax.set_ylabel(ylabel)
+        ax.set_xlim(0, 100)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    axes.flat[-1].axis("off")
+    axes.flat[-1].legend(handles, labels, loc="center", frameon=False)
+    fig.suptitle(title or "Joint angles over the gait cycle (right side)")
+    fig.tight_layout()
+    return save_figure(fig, out_png, formats)
+
+
+def _pick(df: pd.DataFrame, candidates: list[str]) -> str | None:
+    for c in candidates:
+        if c in df.columns and df[c].notna().any():
+            return c
+    for c in df.columns:
+        if any(c.endswith(cand.split("/")[-1]) for cand in candidates) and df[c].notna().any():
+            return c
+    return None
+
+
+def learning_curve_figure(progress_csv: str | Path, out_png: str | Path, title: str = "",
+                          formats: tuple[str, ...] = ("png",), episode_s: float | None = None) -> list[Path]:
+    """Return and tracked fraction against environment steps, from the train stage's progress.csv.
+
+    The tracked fraction of training episodes is ``ep_len_s_mean / episode_s`` when the CSV has no
+    ``tracked_fraction`` column (training episodes end at a fall or a large deviation, so this is
+    the training counterpart of the evaluation's tracked fraction, helped by any root assist,
+    which is drawn dashed). SB3's own CSV logger columns are understood too.
+    """
+    path = Path(progress_csv)
+    try:
+        df = pd.read_csv(path)
+    except (FileNotFoundError, pd.errors.EmptyDataError) as exc:
+        # A figure that says so, rather than a failed job that hides the rest of the report.
+        log.warning("%s: cannot read the training progress (%s)", path, exc)
+        fig, ax = plt.subplots(figsize=(11, 3.8))
+        ax.text(0.5, 0.5, f"no training progress log at {path}", transform=ax.transAxes, ha="center")
+        ax.axis("off")
+        return save_figure(fig, out_png, formats)
+    x = _pick(df, ["steps", "time/total_timesteps"])
+    if x is None:
+        raise InputError(path, "no steps (or time/total_timesteps) column", "write progress.csv with the train stage")
+    ret = _pick(df, ["ep_return_mean", "eval/mean_reward", "rollout/ep_rew_mean"])
+    frac = _pick(df, ["tracked_fraction", "eval/tracked_fraction"])
+    if frac is None and "ep_len_s_mean" in df.columns and episode_s:
+        df["tracked_fraction"] = pd.to_numeric(df["ep_len_s_mean"], errors="coerce") / float(episode_s)
+        frac = "tracked_fraction"
+    if frac is None:
+        frac = _pick(df, ["ep_len_mean", "rollout/ep_len_mean"])
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for ax, col in ((a1, ret), (a2, frac)):
+        if col is None:
+            ax.text(0.5, 0.5, "not logged", transform=ax.transAxes, ha="center")
+            continue
+        d = df[[x, col]].apply(pd.to_numeric, errors="coerce").dropna()
+        ax.plot(d[x], d[col], color="tab:blue", lw=1.5, label=col)
+        ax.set_xlabel("environment steps")
+        ax.set_ylabel(col)
+        ax.grid(alpha=0.3)
+    if frac == "tracked_fraction":
+        a2.set_ylim(0, 1.05)
+        a2.set_ylabel("episode length / episode_s")
+    if "assist_level" in df.columns and frac is not None:
+        d = df[[x, "assist_level"]].apply(pd.to_numeric, errors="coerce").dropna()
+        a2.plot(d[x], d["assist_level"], color="0.5", ls="--", lw=1, label="root assist level")
+        a2.legend(fontsize=8, loc="lower right")
+    a1.set_title("Return (training episodes)")
+    a2.set_title("Tracked fraction (training episodes)" if frac and "tracked" in frac else "Episode length")
+    fig.suptitle(title or "Learning curve")
+    fig.tight_layout()
+    return save_figure(fig, out_png, formats)
+
+
+def ik_error_figure(ik_summaries: list[str | Path], out_png: str | Path, title: str = "",
+                    formats: tuple[str, ...] = ("png",)) -> list[Path]:
+    """Marker RMS (solid) and max (dotted) error over time for each IK trial, in cm."""
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    for i, p in enumerate(ik_summaries):
+        s = json.loads(Path(p).read_text())
+        pf = s.get("per_frame", {})
+        t = np.asarray(pf.get("time_s", []), dtype=float)
+        color = f"C{i % 10}"
+        name = Path(p).name.replace("_ik_summary.json", "")
+        if t.size:
+            ax.plot(t, 100 * np.asarray(pf["rms_m"], dtype=float), color=color, lw=1.2,
+                    label=f"{name} RMS (median {100 * s['marker_rms_m']['median']:.1f} cm)")
+            if "max_m" in pf:
+                ax.plot(t, 100 * np.asarray(pf["max_m"], dtype=float), color=color, lw=0.8, ls=":", label=f"{name} max")
+    ax.set_xlabel("time [s]")
+    ax.set_ylabel("marker error [cm]")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper right")
+    ax.set_title(title or "Inverse kinematics marker error")
+    fig.tight_layout()
+    return save_figure(fig, out_png, formats)
+
+
+def _marker_height(trial, candidates: list[str]) -> tuple[str, np.ndarray] | None:
+    for name in candidates:
+        if name in trial.labels:
+            return name, trial.xyz_m[:, trial.labels.index(name), 1]  # OpenSim frame: Y up
+    return None
+
+
+def gait_events_figure(trc_path: str | Path, events_csv: str | Path, out_png: str | Path,
+                       heel_markers: dict[str, list[str]], toe_markers: dict[str, list[str]],
+                       title: str = "", formats: tuple[str, ...] = ("png",)) -> list[Path]:
+    """Heel and toe marker heights per side with the detected heel strikes (solid) and toe offs (dashed).
+
+    ``heel_markers``/``toe_markers``: ``{"right": [candidate names], "left": [...]}``. Time is from the
+    first frame stored in the file, as the events CSV's ``time_s``.
+    """
+    from gaitmimic.io.trc import read_trc
+
+    trial = read_trc(trc_path)
+    t = np.arange(trial.xyz_m.shape[0]) / trial.rate_hz
+    ev = pd.read_csv(events_csv)
+    fig, axes = plt.subplots(2, 1, figsize=(11, 5.5), sharex=True)
+    for ax, side in zip(axes, ("right", "left")):
+        for kind, cands, style in (("heel", heel_markers.get(side, []), "-"), ("toe", toe_markers.get(side, []), "--")):
+            got = _marker_height(trial, cands)
+            if got:
+                ax.plot(t, 100 * got[1], style, color="tab:blue" if kind == "heel" else "tab:green", lw=1.2,
+                        label=f"{got[0]} ({kind}) height")
+        for _, row in ev[ev["side"] == side].iterrows():
+            hs = row["event"] == "heel_strike"
+            ax.axvline(row["time_s"], color="tab:red" if hs else "tab:orange", ls="-" if hs else "--", lw=1)
+        ax.plot([], [], color="tab:red", label="heel strike")
+        ax.plot([], [], color="tab:orange", ls="--", label="toe off")
+        ax.set_ylabel(f"{side} height [cm]")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper right", ncol=2)
+    axes[-1].set_xlabel("time [s]")
+    fig.suptitle(title or "Gait events over heel and toe marker heights")
+    fig.tight_layout()
+    return save_figure(fig, out_png, formats)

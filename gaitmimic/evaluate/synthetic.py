@@ -1,0 +1,145 @@
+"""A synthetic walking reference and rollouts on the stock suite humanoid, for tests and demos.
+
+Not a gait model: smooth textbook-shaped hip/knee/ankle curves and a root advancing at constant
+speed, enough to exercise metrics, plots and videos without the upstream stages. Arrays follow the
+reference ``.npz`` contract of INTERFACES.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mujoco
+import numpy as np
+
+from gaitmimic.evaluate.gait import JOINT_INDEX
+from gaitmimic.evaluate.rollouts import Rollout
+
+
+def stock_humanoid_xml() -> Path:
+    """Path of dm_control's suite humanoid MJCF (loads standalone: its includes sit beside it)."""
+    import dm_control
+
+    return Path(dm_control.__file__).parent / "suite" / "humanoid.xml"
+
+
+def body_names_of(model: mujoco.MjModel) -> list[str]:
+    """Names of the model's bodies, world excluded."""
+    return [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_BODY, i) for i in range(1, model.nbody)]
+
+
+def body_positions(model: mujoco.MjModel, qpos: np.ndarray, body_names: list[str]) -> np.ndarray:
+    """World positions ``(T, B, 3)`` of ``body_names`` for each row of ``qpos (T, nq)``."""
+    data = mujoco.MjData(model)
+    ids = [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, b) for b in body_names]
+    out = np.empty((len(qpos), len(ids), 3))
+    for t, q in enumerate(qpos):
+        data.qpos[:] = q
+        mujoco.mj_kinematics(model, data)
+        out[t] = data.xpos[ids]
+    return out
+
+
+def _bump(phase: np.ndarray, centre: float, width: float) -> np.ndarray:
+    d = (phase - centre + 0.5) % 1.0 - 0.5
+    return np.exp(-((d / width) ** 2))
+
+
+def synthetic_reference(
+    humanoid_xml: str | Path,
+    *,
+    n_cycles: int = 6,
+    cycle_s: float = 1.1,
+    speed_mps: float = 1.0,
+    control_rate_hz: float = 40.0,
+) -> dict[str, np.ndarray]:
+    """A looping walk on the humanoid in ``humanoid_xml``, as the reference ``.npz`` arrays."""
+    model = mujoco.MjModel.from_xml_path(str(humanoid_xml))
+    dt = 1.0 / control_rate_hz
+    n = int(round(n_cycles * cycle_s / dt)) + 1
+    t = np.arange(n) * dt
+    phase = (t / cycle_s) % 1.0
+    qpos = np.zeros((n, model.nq))
+    qpos[:, 3] = 1.0
+    qpos[:, 0] = speed_mps * t
+    for side, shift in (("right", 0.0), ("left", 0.5)):
+        p = (phase + shift) % 1.0
+        hip_flex = np.radians(10.0 + 20.0 * np.cos(2 * np.pi * p))
+        knee_flex = np.radians(5.0 + 55.0 * _bump(p, 0.72, 0.12) + 15.0 * _bump(p, 0.15, 0.07))
+        ankle_df = np.radians(8.0 * np.sin(2 * np.pi * p) - 10.0 * _bump(p, 0.62, 0.06))
+        hip_add = np.radians(4.0 * np.sin(2 * np.pi * p))
+        qpos[:, 7 + JOINT_INDEX[f"{side}_hip_y"]] = -hip_flex
+        qpos[:, 7 + JOINT_INDEX[f"{side}_knee"]] = -knee_flex
+        qpos[:, 7 + JOINT_INDEX[f"{side}_ankle_y"]] = -ankle_df
+        qpos[:, 7 + JOINT_INDEX[f"{side}_hip_x"]] = hip_add
+    names = body_names_of(model)
+    xpos = body_positions(model, qpos, names)
+    # Ground the lowest foot (foot body origins sit one capsule radius above the sole).
+    feet = [names.index("right_foot"), names.index("left_foot")]
+    lift = 0.027 - np.min(xpos[:, feet, 2], axis=1)
+    qpos[:, 2] += lift
+    xpos[:, :, 2] += lift[:, None]
+    qvel = np.zeros((n, model.nv))
+    for i in range(n - 1):
+        mujoco.mj_differentiatePos(model, qvel[i], dt, qpos[i], qpos[i + 1])
+    qvel[-1] = qvel[-2]
+    starts = np.arange(0, n, int(round(cycle_s / dt)))
+    return {
+        "time_s": t,
+        "control_rate_hz": np.array(control_rate_hz),
+        "qpos": qpos,
+        "qvel": qvel,
+        "phase": phase,
+        "cycle_starts": starts,
+        "joint_names": np.array([mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, j) for j in range(1, model.njnt)]),
+        "body_names": np.array(names),
+        "body_xpos": xpos,
+        "stride_m": np.array([speed_mps * cycle_s, 0.0, 0.0]),
+        "treadmill": np.array(False),
+        "belt_speed_mps": np.array(0.0),
+        "source_mot": np.array("synthetic"),
+    }
+
+
+def replay_rollout(
+    ref: dict[str, np.ndarray],
+    *,
+    episode_s: float | None = None,
+    fall_fraction: float | None = None,
+    policy: str = "policy",
+) -> Rollout:
+    """A rollout that reproduces the reference exactly, optionally falling at ``fall_fraction``.
+
+    The fall: from that step on the torso drops (``fell`` True) and the env ends the episode one
+    step later, as the task does.
+    """
+    dt = 1.0 / float(ref["control_rate_hz"])
+    n_avail = len(ref["time_s"]) - 1
+    n_planned = n_avail if episode_s is None else int(round(episode_s / dt))
+    if n_planned > n_avail:
+        raise ValueError(f"reference has {n_avail} steps, {n_planned} asked for")
+    rows = slice(1, n_planned + 1)
+    qpos = ref["qpos"][rows].copy()
+    xpos = ref["body_xpos"][rows].copy()
+    fell = np.zeros(n_planned, dtype=bool)
+    n = n_planned
+    if fall_fraction is not None:
+        k = int(round(fall_fraction * n_planned))
+        n = k + 1
+        fell[k:] = True
+        qpos[k:, 2] -= 0.6
+        xpos[k:, :, 2] -= 0.6
+    return Rollout(
+        policy=policy,
+        start_phase=float(ref["phase"][0]),
+        reference_index=0,
+        control_dt_s=dt,
+        n_planned_steps=n_planned,
+        body_names=[str(b) for b in ref["body_names"]],
+        qpos=qpos[:n],
+        ref_qpos=ref["qpos"][rows][:n].copy(),
+        body_xpos=xpos[:n],
+        ref_body_xpos=ref["body_xpos"][rows][:n].copy(),
+        reward=np.ones(n),
+        fell=fell[:n],
+    )

@@ -1,0 +1,227 @@
+"""Gait events (heel strikes and toe offs) and treadmill recognition, in the OpenSim frame.
+
+Sources (``events.source``)
+- ``force_plate``: vertical force crossing ``force_threshold_n`` up (heel strike) and down (toe off); the
+  side is the foot whose heel is nearest the plate centre at the strike. Only strikes that start unloaded.
+- ``c3d``: the validated ``EVENT`` annotations of the C3D (see :mod:`gaitmimic.io.c3d`).
+- ``kinematic``: Zeni et al. (2008): heel strike at the maxima of (heel - pelvis) along the walking
+  direction, toe off at the minima of (toe - pelvis). Plain Zeni strikes come a few frames early, so each
+  strike is refined: the first frame in the ``refine_window_s`` after the Zeni estimate where the heel's
+  horizontal speed relative to the ground (or the belt on a treadmill) drops below ``heel_speed_mps``.
+- ``auto``: force-plate events first, then C3D events, then kinematic events, each added only where no
+  event of the same side and kind from a preferred source lies within ``merge_window_s``.
+
+Treadmill: pelvis travel along X below ``treadmill_travel_m``; belt speed = median backward speed of the
+heels while they are low (stance).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.signal import find_peaks
+
+from gaitmimic.markerdata import AnnotatedEvent, ForcePlate
+
+log = logging.getLogger(__name__)
+
+__all__ = ["GaitEvent", "zeni_events", "kinematic_events", "force_plate_events", "c3d_events", "merge_events",
+           "detect_events", "treadmill_state", "events_dataframe", "EVENT_COLUMNS"]
+
+EVENT_COLUMNS = ["side", "event", "time_s", "frame", "source"]
+
+
+@dataclass
+class GaitEvent:
+    side: str  # left | right
+    event: str  # heel_strike | toe_off
+    frame: int  # 0-based stored frame
+    source: str  # force_plate | c3d_event | kinematic
+
+
+def _peaks(y: np.ndarray, min_distance: int, prominence: float, edge_tolerance: float = 0.05) -> list[int]:
+    """Local maxima of ``y`` (NaN ignored) with at least ``prominence``.
+
+    Near the ends of the record a peak's prominence cannot be measured, so there a local maximum, or the
+    first/last sample when the signal starts by falling (ends by rising), is kept when its value is within
+    ``edge_tolerance`` of the typical peak value: an event at the very start or end of the recording.
+    """
+    ok = np.isfinite(y)
+    if ok.sum() < 3:
+        return []
+    idx = np.flatnonzero(ok)
+    first, last = int(idx[0]), int(idx[-1])
+    yy = np.where(ok, y, np.nanmin(y) - 1.0)
+    pk, props = find_peaks(yy, distance=max(min_distance, 1), prominence=0.0)
+    strong = [int(p) for p, pr in zip(pk, props["prominences"]) if pr >= prominence]
+    if not strong:
+        return []
+    typical = float(np.median(yy[strong]))
+    out = set(strong)
+    near_edge = lambda i: i - first < min_distance or last - i < min_distance  # noqa: E731
+    for p in pk:
+        if near_edge(p) and yy[p] >= typical - edge_tolerance:
+            out.add(int(p))
+    if min(out) - first >= min_distance // 2 and yy[first] >= yy[first + 1] and yy[first] >= typical - edge_tolerance:
+        out.add(first)
+    if last - max(out) >= min_distance // 2 and yy[last] >= yy[last - 1] and yy[last] >= typical - edge_tolerance:
+        out.add(last)
+    kept: list[int] = []
+    for p in sorted(out):  # enforce the minimum distance (keep the higher of two close peaks)
+        if kept and p - kept[-1] < min_distance:
+            if yy[p] > yy[kept[-1]]:
+                kept[-1] = p
+            continue
+        kept.append(p)
+    return kept
+
+
+def zeni_events(heel: np.ndarray, toe: np.ndarray, pelvis: np.ndarray, rate_hz: float,
+                min_step_s: float = 0.35, prominence_m: float = 0.03) -> tuple[list[int], list[int]]:
+    """Plain Zeni (2008) on OpenSim-frame trajectories (n, 3): ``(heel_strike_frames, toe_off_frames)``."""
+    d_heel = heel[:, 0] - pelvis[:, 0]
+    d_toe = toe[:, 0] - pelvis[:, 0]
+    dist = int(round(min_step_s * rate_hz))
+    return _peaks(d_heel, dist, prominence_m), _peaks(-d_toe, dist, prominence_m)
+
+
+def _refine_strike(heel: np.ndarray, frame: int, rate_hz: float, belt_speed_mps: float, window_s: float,
+                   speed_mps: float) -> int:
+    v = np.gradient(heel, axis=0) * rate_hz
+    v[:, 0] += belt_speed_mps  # speed relative to the belt (the ground on overground walks)
+    speed = np.hypot(v[:, 0], v[:, 2])
+    stop = min(len(speed), frame + int(round(window_s * rate_hz)) + 1)
+    w = speed[frame:stop]
+    hit = np.flatnonzero(np.isfinite(w) & (w < speed_mps))
+    return frame + int(hit[0]) if hit.size else frame
+
+
+def kinematic_events(feet: dict[str, tuple[np.ndarray, np.ndarray]], pelvis: np.ndarray, rate_hz: float,
+                     cfg: dict, belt_speed_mps: float = 0.0) -> list[GaitEvent]:
+    """Zeni events with the heel-speed refinement of strikes. ``feet = {"left": (heel, toe), "right": ...}``."""
+    out = []
+    refine = bool(cfg.get("refine", True))
+    for side, (heel, toe) in feet.items():
+        hs, to = zeni_events(heel, toe, pelvis, rate_hz, float(cfg.get("min_step_s", 0.35)),
+                             float(cfg.get("prominence_m", 0.03)))
+        for f in hs:
+            if refine:
+                f = _refine_strike(heel, f, rate_hz, belt_speed_mps, float(cfg.get("refine_window_s", 0.15)),
+                                   float(cfg.get("heel_speed_mps", 0.3)))
+            out.append(GaitEvent(side, "heel_strike", int(f), "kinematic"))
+        out += [GaitEvent(side, "toe_off", int(f), "kinematic") for f in to]
+    return sorted(out, key=lambda e: e.frame)
+
+
+def force_plate_events(plates: list[ForcePlate], feet_heel_lab: dict[str, np.ndarray], rate_hz: float,
+                       n_frames: int, threshold_n: float = 20.0, min_contact_s: float = 0.1) -> list[GaitEvent]:
+    """Contact on/off from each plate's vertical force (lab frame); the side from the nearest heel."""
+    out = []
+    for plate in plates:
+        if plate.force_n.size == 0:
+            continue
+        normal = np.cross(plate.corners_m[1] - plate.corners_m[0], plate.corners_m[2] - plate.corners_m[1])
+        normal /= np.linalg.norm(normal) or 1.0
+        fz = np.abs(plate.force_n @ normal) if np.linalg.norm(normal) > 0 else np.abs(plate.force_n[:, 2])
+        ratio = plate.rate_hz / rate_hz
+        k = max(int(round(0.01 * plate.rate_hz)), 1)  # 10 ms moving mean against analog noise
+        fz = np.convolve(fz, np.ones(k) / k, mode="same")
+        loaded = fz > threshold_n
+        min_on = max(int(round(min_contact_s * plate.rate_hz)), 1)
+        min_off = max(int(round(0.05 * plate.rate_hz)), 1)
+        edges = np.diff(loaded.astype(np.int8))
+        ons = [i + 1 for i in np.flatnonzero(edges == 1)
+               if i + 1 >= min_off and not loaded[i + 1 - min_off:i + 1].any() and loaded[i + 1:i + 1 + min_on].all()]
+        for on in ons:
+            frame = int(round(on / ratio))
+            if not 0 <= frame < n_frames:
+                continue
+            dists = {s: np.linalg.norm((h[frame] - plate.centre_m)[:2]) for s, h in feet_heel_lab.items()
+                     if np.all(np.isfinite(h[frame]))}
+            if not dists:
+                continue
+            side = min(dists, key=dists.get)
+            if dists[side] > 0.6:
+                continue
+            out.append(GaitEvent(side, "heel_strike", frame, "force_plate"))
+            after = np.flatnonzero(~loaded[on:])
+            if after.size:
+                off = int(round((on + after[0]) / ratio))
+                if off < n_frames:
+                    out.append(GaitEvent(side, "toe_off", off, "force_plate"))
+    return sorted(out, key=lambda e: e.frame)
+
+
+def c3d_events(annotated: list[AnnotatedEvent]) -> list[GaitEvent]:
+    return [GaitEvent(e.side, e.event, e.frame, "c3d_event") for e in annotated]
+
+
+def merge_events(groups: list[list[GaitEvent]], rate_hz: float, window_s: float = 0.15) -> list[GaitEvent]:
+    """Merge event lists in priority order: an event is added unless one of the same side and kind from
+    an earlier list lies within ``window_s``."""
+    kept: list[GaitEvent] = []
+    win = window_s * rate_hz
+    for group in groups:
+        base = list(kept)
+        for e in group:
+            if not any(k.side == e.side and k.event == e.event and abs(k.frame - e.frame) <= win for k in base):
+                kept.append(e)
+    return sorted(kept, key=lambda e: (e.frame, e.side, e.event))
+
+
+def treadmill_state(pelvis: np.ndarray, heels: list[np.ndarray], rate_hz: float, travel_m: float = 0.5
+                    ) -> tuple[bool, float, float]:
+    """``(is_treadmill, belt_speed_mps, walking_speed_mps)`` from OpenSim-frame trajectories."""
+    ok = np.isfinite(pelvis[:, 0])
+    if ok.sum() < 2:
+        return False, 0.0, 0.0
+    idx = np.flatnonzero(ok)
+    duration = (idx[-1] - idx[0]) / rate_hz
+    travel = float(pelvis[idx[-1], 0] - pelvis[idx[0], 0])
+    speeds = []
+    for h in heels:
+        v = np.gradient(h[:, 0]) * rate_hz
+        y = h[:, 1]
+        good = np.isfinite(v) & np.isfinite(y)
+        if good.sum() < 10:
+            continue
+        low = good & (y <= np.nanpercentile(y[good], 20))
+        speeds.append(-v[low])
+    belt = float(np.median(np.concatenate(speeds))) if speeds else 0.0
+    is_treadmill = abs(travel) < travel_m and duration > 0.5 and belt > 0.2
+    if not is_treadmill:
+        return False, 0.0, travel / duration if duration > 0 else 0.0
+    return True, belt, belt
+
+
+def detect_events(source: str, rate_hz: float, n_frames: int, feet: dict[str, tuple[np.ndarray, np.ndarray]],
+                  pelvis: np.ndarray, cfg: dict, annotated: list[AnnotatedEvent] | None = None,
+                  plates: list[ForcePlate] | None = None, heels_lab: dict[str, np.ndarray] | None = None,
+                  belt_speed_mps: float = 0.0) -> list[GaitEvent]:
+    """Events by ``source`` (auto | force_plate | c3d | kinematic). Trajectories in the OpenSim frame;
+    ``heels_lab`` (lab frame, for the plates' geometry)."""
+    kin = kinematic_events(feet, pelvis, rate_hz, cfg.get("kinematic", {}), belt_speed_mps)
+    fp = force_plate_events(plates or [], heels_lab or {}, rate_hz, n_frames, float(cfg.get("force_threshold_n", 20.0))) \
+        if plates and heels_lab else []
+    c3d = c3d_events(annotated or [])
+    win = float(cfg.get("merge_window_s", 0.15))
+    if source == "kinematic":
+        return kin
+    if source == "force_plate":
+        return fp
+    if source == "c3d":
+        return sorted(c3d, key=lambda e: e.frame)
+    if source == "auto":
+        return merge_events([fp, c3d, kin], rate_hz, win)
+    raise ValueError(f"unknown events source {source!r}")
+
+
+def events_dataframe(events: list[GaitEvent], rate_hz: float) -> pd.DataFrame:
+    """The events table of the artifact contract (sorted by time)."""
+    rows = [{"side": e.side, "event": e.event, "time_s": round(e.frame / rate_hz, 6), "frame": int(e.frame),
+             "source": e.source} for e in events]
+    df = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    return df.sort_values(["time_s", "side", "event"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,201 @@
+"""Read C3D files with ``ezc3d`` into a :class:`gaitmimic.markerdata.MarkerTrial`.
+
+- Points: residual < 0 (invalid) or an exact (0, 0, 0) sample -> NaN gap.
+- Units from ``POINT:UNITS`` (mm, cm, m) -> meters.
+- Labels: a subject prefix (``BELT_C:LASI``) is stripped; duplicate names keep the first occurrence.
+- ``first_frame``: ``header.points.first_frame`` (0-based capture frame of stored frame 0).
+- ``EVENT`` annotations: times are validated; placeholder 0.0 times and times outside the stored frames
+  are discarded with a warning.
+- Force plates: ``FORCE_PLATFORM`` corners/origin/type and the channels named by ``CHANNEL``
+  (analog scaling applied by ezc3d), forces in N, moments converted to N·m from ``ANALOG:UNITS``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from gaitmimic.errors import InputError
+from gaitmimic.markerdata import AnnotatedEvent, ForcePlate, MarkerTrial
+
+log = logging.getLogger(__name__)
+
+__all__ = ["read_c3d", "UNIT_TO_M"]
+
+UNIT_TO_M = {"mm": 1e-3, "cm": 1e-2, "m": 1.0, "dm": 0.1, "in": 0.0254}
+_EVENT_NAMES = {"foot strike": "heel_strike", "foot off": "toe_off", "heel strike": "heel_strike",
+                "toe off": "toe_off", "heel_strike": "heel_strike", "toe_off": "toe_off"}
+
+
+def _param(params: dict, group: str, name: str, default=None):
+    try:
+        return params[group][name]["value"]
+    except (KeyError, TypeError):
+        return default
+
+
+def strip_prefix(label: str) -> str:
+    """``'BELT_C:LASI'`` -> ``'LASI'``; surrounding spaces removed."""
+    return label.split(":")[-1].strip()
+
+
+def _units_to_m(units: str, path: Path) -> float:
+    u = units.strip().lower()
+    if u not in UNIT_TO_M:
+        raise InputError(path, f"unknown POINT:UNITS {units!r}", "use a C3D with units mm, cm or m")
+    return UNIT_TO_M[u]
+
+
+def _read_events(params: dict, rate: float, first_frame: int, n_frames: int, path: Path) -> list[AnnotatedEvent]:
+    labels = list(_param(params, "EVENT", "LABELS", []) or [])
+    contexts = list(_param(params, "EVENT", "CONTEXTS", []) or [])
+    times = np.asarray(_param(params, "EVENT", "TIMES", []), dtype=float)
+    n = min(len(labels), len(contexts))
+    if n == 0:
+        return []
+    if times.ndim == 2 and times.shape[0] == 2:
+        t = 60.0 * times[0] + times[1]
+    elif times.ndim == 1 and times.size == 2 * n:
+        pairs = times.reshape(n, 2)  # (minutes, seconds) per event
+        t = 60.0 * pairs[:, 0] + pairs[:, 1]
+    elif times.ndim == 1 and times.size == n:
+        t = times
+    else:
+        log.warning("%s: EVENT:TIMES has shape %s for %d events; events ignored", path, times.shape, n)
+        return []
+    out, dropped = [], 0
+    for lab, ctx, ti in zip(labels[:n], contexts[:n], t[:n]):
+        ev = _EVENT_NAMES.get(str(lab).strip().lower())
+        side = str(ctx).strip().lower()
+        if ev is None or side not in ("left", "right"):
+            dropped += 1
+            continue
+        frame = int(round(ti * rate)) - first_frame
+        if ti <= 0.0 or not np.isfinite(ti) or frame < 0 or frame >= n_frames:
+            dropped += 1
+            continue
+        out.append(AnnotatedEvent(side=side, event=ev, time_s=float(ti), frame=frame))
+    if dropped:
+        log.warning("%s: %d of %d EVENT annotations discarded (placeholder 0.0 time, time outside the stored "
+                    "frames %d..%d, or unknown label/context)", path, dropped, n, first_frame, first_frame + n_frames - 1)
+    out.sort(key=lambda e: e.time_s)
+    return out
+
+
+def _read_force_plates(c3d, params: dict, path: Path) -> list[ForcePlate]:
+    used = int(np.asarray(_param(params, "FORCE_PLATFORM", "USED", [0])).ravel()[0] or 0)
+    if used <= 0:
+        return []
+    try:
+        corners = np.asarray(_param(params, "FORCE_PLATFORM", "CORNERS"), dtype=float).reshape(3, 4, -1, order="F") \
+            if np.asarray(_param(params, "FORCE_PLATFORM", "CORNERS")).ndim != 3 else \
+            np.asarray(_param(params, "FORCE_PLATFORM", "CORNERS"), dtype=float)
+        origin = np.asarray(_param(params, "FORCE_PLATFORM", "ORIGIN"), dtype=float).reshape(3, -1)
+        channel = np.asarray(_param(params, "FORCE_PLATFORM", "CHANNEL"), dtype=int).reshape(-1, used, order="F") \
+            if np.asarray(_param(params, "FORCE_PLATFORM", "CHANNEL")).ndim != 2 else \
+            np.asarray(_param(params, "FORCE_PLATFORM", "CHANNEL"), dtype=int)
+        types = np.asarray(_param(params, "FORCE_PLATFORM", "TYPE"), dtype=int).ravel()
+        analogs = np.asarray(c3d["data"]["analogs"], dtype=float)[0]  # (n_channels, n_samples)
+        a_rate = float(np.asarray(_param(params, "ANALOG", "RATE", [0])).ravel()[0])
+        a_units = list(_param(params, "ANALOG", "UNITS", []) or [])
+    except Exception as exc:  # malformed FORCE_PLATFORM group: plates are optional
+        log.warning("%s: FORCE_PLATFORM group unreadable (%s); force plates ignored", path, exc)
+        return []
+    corner_scale = _units_to_m(str(_param(params, "POINT", "UNITS", ["mm"])[0]), path)
+    plates = []
+    for p in range(used):
+        ch = channel[:, p] - 1  # 1-based analog channel numbers
+        if ch.size < 6 or ch.max() >= analogs.shape[0] or ch.min() < 0:
+            log.warning("%s: force plate %d channels %s out of range; ignored", path, p + 1, ch + 1)
+            continue
+        force = analogs[ch[:3]].T
+        mscale = np.array([1e-3 if (i < len(a_units) and str(a_units[i]).strip().lower() == "nmm") else 1.0
+                           for i in ch[3:6]])
+        moment = analogs[ch[3:6]].T * mscale
+        plates.append(ForcePlate(type=int(types[p]) if p < types.size else 2,
+                                 corners_m=corners[:, :, p].T * corner_scale,
+                                 origin_m=origin[:, p] * corner_scale,
+                                 force_n=force, moment_nm=moment, rate_hz=a_rate))
+    return plates
+
+
+def _expected_size(head: bytes, param_head: bytes) -> tuple[int, int] | None:
+    """(frames, words per frame) announced by the raw header; None when unknown (overflowed frame count)."""
+    import struct
+
+    endian = ">" if len(param_head) == 4 and param_head[3] == 86 else "<"  # 86 = MIPS (big-endian)
+    n_points, analog_per_frame, first, last = struct.unpack(endian + "HHHH", head[2:10])
+    if last == 0xFFFF or last < first:
+        return None
+    return last - first + 1, 4 * n_points + analog_per_frame
+
+
+def read_c3d(path: str | Path, *, with_analogs: bool = True) -> MarkerTrial:
+    """Read a C3D file; return a :class:`MarkerTrial` in the lab frame, meters, NaN gaps.
+
+    Raises :class:`InputError` for a file that is not a C3D, is truncated, or has no points.
+    """
+    import ezc3d
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file not found", "check the path")
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+        # C3D header: byte 0 = pointer to the parameter block, byte 1 = 0x50 (the C3D key).
+        if len(head) < 512 or head[1] != 0x50:
+            raise InputError(path, "not a C3D file (missing the C3D header key byte 0x50)",
+                             "export the trial as C3D from the capture software, or remove this file")
+        fh.seek((max(head[0], 1) - 1) * 512)
+        param_head = fh.read(4)
+    expected_bytes = _expected_size(head, param_head)
+    try:
+        c3d = ezc3d.c3d(str(path), extract_forceplat_data=False)
+    except Exception as exc:  # ezc3d raises RuntimeError/IOError with terse messages
+        raise InputError(path, f"unreadable or truncated C3D ({exc})", "re-export the trial from the capture software") from exc
+    header, params = c3d["header"], c3d["parameters"]
+    size = path.stat().st_size
+    if expected_bytes is not None:
+        data_start = int(np.asarray(_param(params, "POINT", "DATA_START", [0])).ravel()[0])
+        scale_ = float(np.asarray(_param(params, "POINT", "SCALE", [-1.0])).ravel()[0])
+        n_frames_h, frame_words = expected_bytes
+        need = (data_start - 1) * 512 + n_frames_h * frame_words * (4 if scale_ < 0 else 2)
+        if data_start > 0 and size < need:
+            raise InputError(path, f"truncated C3D: {size} bytes, the header announces {n_frames_h} frames "
+                                   f"({need} bytes)", "re-export or re-copy the trial")
+    pts = np.asarray(c3d["data"]["points"], dtype=float)  # (4, n_markers, n_frames)
+    n_expected = int(header["points"]["last_frame"]) - int(header["points"]["first_frame"]) + 1
+    if pts.ndim != 3 or pts.shape[1] == 0 or pts.shape[2] == 0:
+        raise InputError(path, "C3D holds no marker points", "export the trial with its marker trajectories")
+    if pts.shape[2] < n_expected:
+        raise InputError(path, f"truncated C3D: header announces {n_expected} frames, file holds {pts.shape[2]}",
+                         "re-export or re-copy the trial")
+    rate = float(np.asarray(_param(params, "POINT", "RATE", [header["points"]["frame_rate"]])).ravel()[0])
+    if not rate > 0:
+        rate = float(header["points"]["frame_rate"])
+    scale = _units_to_m(str((_param(params, "POINT", "UNITS", ["mm"]) or ["mm"])[0]), path)
+    labels_raw = list(_param(params, "POINT", "LABELS", []))
+    for extra in ("LABELS2", "LABELS3", "LABELS4"):
+        labels_raw += list(_param(params, "POINT", extra, []) or [])
+    labels_raw = labels_raw[:pts.shape[1]]
+    labels_raw += [f"M{i:03d}" for i in range(len(labels_raw), pts.shape[1])]
+    xyz = np.transpose(pts[:3], (2, 1, 0)) * scale  # (n_frames, n_markers, 3)
+    meta = c3d["data"].get("meta_points", {})
+    if "residuals" in meta:
+        res = np.asarray(meta["residuals"], dtype=float)[0].T  # (n_frames, n_markers)
+        xyz[res < 0] = np.nan
+    xyz[np.all(xyz == 0.0, axis=2)] = np.nan
+    labels, keep = [], []
+    for i, lab in enumerate(labels_raw):
+        name = strip_prefix(str(lab))
+        if name and name not in labels:
+            labels.append(name)
+            keep.append(i)
+    xyz = xyz[:, keep, :]
+    first_frame = int(header["points"]["first_frame"])
+    events = _read_events(params, rate, first_frame, xyz.shape[0], path)
+    plates = _read_force_plates(c3d, params, path) if with_analogs else []
+    return MarkerTrial(labels=labels, xyz_m=xyz, rate_hz=rate, first_frame=first_frame,
+                       events=events, force_plates=plates, source=path)

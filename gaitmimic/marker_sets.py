@@ -1,0 +1,167 @@
+"""Marker sets: lab marker names -> the canonical names of a model's marker set.
+
+Built-in sets
+- ``plugin_gait``: Vicon Plug-in Gait. Canonical names are the PiG names (the builtin model's marker set):
+  pelvis LASI RASI LPSI RPSI (or SACR), legs LTHI LKNE LTIB LANK LHEE LTOE (and R...), optional medial
+  LMKN/LMMA (static), trunk/arms/head C7 T10 CLAV STRN RBAK LSHO LELB LWRA LWRB LFIN (and R...), LFHD RFHD LBHD RBHD.
+- ``opensim_gait2354``: the marker set of OpenSim's gait2354/gait2392 examples (R.ASIS, L.ASIS, V.Sacral,
+  R.Thigh.Upper, R.Knee.Lat, R.Heel, R.Toe.Tip, ...). Canonical names are those OpenSim names, which the
+  gait2354/gait2392 models' marker sets use.
+
+A trial's set is detected from its labels (the set with the most matching names). A subject may override
+names with ``{lab_name: canonical_name}`` (``""`` or ``None`` drops a marker). Markers outside the set are
+dropped. Required markers (pelvis, thighs, shanks, feet) missing -> :class:`InputError` listing them.
+
+Each set also names marker *roles* used by orientation and event detection (``pelvis_front``,
+``pelvis_back``, ``heel_r``, ``toe_r``, ``heel_l``, ``toe_l``, ``head``) in canonical names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from gaitmimic.errors import InputError
+from gaitmimic.markerdata import MarkerTrial
+
+__all__ = ["MarkerSet", "MARKER_SETS", "detect_marker_set", "map_markers", "role_markers", "canonical_name"]
+
+
+@dataclass(frozen=True)
+class MarkerSet:
+    """A marker set: canonical names, lab aliases, required groups and landmark roles.
+
+    ``required``: each entry is a tuple of alternatives, each alternative a tuple of names that must all be
+    present (e.g. pelvis back = (LPSI, RPSI) or (SACR,)).
+    """
+
+    name: str
+    canonical: tuple[str, ...]
+    aliases: dict[str, str] = field(default_factory=dict)
+    required: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def _lr(*names: str) -> list[str]:
+    return [s + n for s in ("L", "R") for n in names]
+
+
+_PIG_LEGS = _lr("ASI", "PSI", "THI", "KNE", "TIB", "ANK", "HEE", "TOE", "MKN", "MMA")
+_PIG_UPPER = ["C7", "T10", "CLAV", "STRN", "RBAK", "SACR"] + _lr("SHO", "ELB", "WRA", "WRB", "FIN", "FHD", "BHD",
+                                                                    "UPA", "FRM")
+PLUGIN_GAIT = MarkerSet(
+    name="plugin_gait",
+    canonical=tuple(_PIG_LEGS + _PIG_UPPER),
+    aliases={"LKNM": "LMKN", "RKNM": "RMKN", "LMED": "LMMA", "RMED": "RMMA", "LANM": "LMMA", "RANM": "RMMA",
+             "LKNEM": "LMKN", "RKNEM": "RMKN", "LANKM": "LMMA", "RANKM": "RMMA"},
+    required=(
+        (("LASI",),), (("RASI",),), (("LPSI", "RPSI"), ("SACR",)),
+        (("LTHI",),), (("LKNE",),), (("LTIB",),), (("LANK",),), (("LHEE",),), (("LTOE",),),
+        (("RTHI",),), (("RKNE",),), (("RTIB",),), (("RANK",),), (("RHEE",),), (("RTOE",),),
+    ),
+    roles={"pelvis_front": ("LASI", "RASI"), "pelvis_back": ("LPSI", "RPSI", "SACR"),
+           "heel_l": ("LHEE",), "toe_l": ("LTOE",), "heel_r": ("RHEE",), "toe_r": ("RTOE",),
+           "head": ("LFHD", "RFHD", "LBHD", "RBHD", "C7", "CLAV")},
+)
+
+_OS_SIDE = ["Thigh.Upper", "Thigh.Front", "Thigh.Rear", "Knee.Lat", "Knee.Med", "Shank.Upper", "Shank.Front",
+            "Shank.Rear", "Ankle.Lat", "Ankle.Med", "Heel", "Midfoot.Sup", "Midfoot.Lat", "Toe.Lat", "Toe.Med",
+            "Toe.Tip", "Acromium", "Bicep", "Elbow", "Wrist.Med", "Wrist.Lat", "Temple", "ASIS"]
+OPENSIM_GAIT2354 = MarkerSet(
+    name="opensim_gait2354",
+    canonical=tuple(["Sternum", "Top.Head", "V.Sacral"] + [f"{s}.{n}" for s in ("R", "L") for n in _OS_SIDE]),
+    aliases={"R.Acromion": "R.Acromium", "L.Acromion": "L.Acromium", "Sacral": "V.Sacral"},
+    required=tuple([(("R.ASIS",),), (("L.ASIS",),), (("V.Sacral",),)]
+                   + [((f"{s}.Thigh.Upper",), (f"{s}.Thigh.Front",), (f"{s}.Thigh.Rear",)) for s in "RL"]
+                   + [((f"{s}.Shank.Upper",), (f"{s}.Shank.Front",), (f"{s}.Shank.Rear",)) for s in "RL"]
+                   + [((f"{s}.Heel",),) for s in "RL"] + [((f"{s}.Toe.Tip",),) for s in "RL"]),
+    roles={"pelvis_front": ("L.ASIS", "R.ASIS"), "pelvis_back": ("V.Sacral",),
+           "heel_l": ("L.Heel",), "toe_l": ("L.Toe.Tip",), "heel_r": ("R.Heel",), "toe_r": ("R.Toe.Tip",),
+           "head": ("Top.Head", "R.Temple", "L.Temple", "Sternum", "R.Acromium", "L.Acromium")},
+)
+
+MARKER_SETS: dict[str, MarkerSet] = {s.name: s for s in (PLUGIN_GAIT, OPENSIM_GAIT2354)}
+
+
+def canonical_name(label: str, mset: MarkerSet, overrides: dict[str, str | None] | None = None) -> str | None:
+    """The canonical name of lab ``label`` in ``mset`` (``None``: not part of the set, dropped)."""
+    return _resolve(label, mset, overrides or {})
+
+
+def _resolve(label: str, mset: MarkerSet, overrides: dict[str, str | None]) -> str | None:
+    if label in overrides:
+        return overrides[label] or None
+    if label in mset.canonical:
+        return label
+    if label in mset.aliases:
+        return mset.aliases[label]
+    up = label.upper()
+    for c in mset.canonical:  # case-insensitive match
+        if c.upper() == up:
+            return c
+    return None
+
+
+def detect_marker_set(labels: list[str], overrides: dict[str, str | None] | None = None,
+                      path: str | Path | None = None) -> MarkerSet:
+    """The built-in set matching the most ``labels``; :class:`InputError` when none matches 4 names."""
+    overrides = overrides or {}
+    scores = {name: len({_resolve(lab, s, overrides) for lab in labels} - {None}) for name, s in MARKER_SETS.items()}
+    best = max(scores, key=scores.get)
+    if scores[best] < 4:
+        raise InputError(path, f"marker names {labels[:12]}... match no known marker set "
+                               f"(matches: {scores})",
+                         "add a marker_map in data/<subject>/subject.yaml mapping your names to Plug-in Gait names, "
+                         "or set markers.marker_set in config")
+    return MARKER_SETS[best]
+
+
+def map_markers(trial: MarkerTrial, marker_set: str = "auto", overrides: dict[str, str | None] | None = None,
+                ) -> tuple[MarkerTrial, MarkerSet]:
+    """Keep and rename the markers of ``trial`` to the canonical names of its marker set.
+
+    Returns ``(mapped_trial, marker_set)``. Labels in canonical order of first appearance in the trial.
+    Raises :class:`InputError` naming the file and the missing required markers. A required marker that
+    is present but never has data (all NaN) counts as missing.
+    """
+    overrides = dict(overrides or {})
+    path = trial.source
+    if marker_set == "auto":
+        mset = detect_marker_set(trial.labels, overrides, path)
+    else:
+        if marker_set not in MARKER_SETS:
+            raise InputError(path, f"unknown marker set {marker_set!r}", f"use one of auto, {', '.join(MARKER_SETS)}")
+        mset = MARKER_SETS[marker_set]
+    src, dst = [], []
+    for lab in trial.labels:
+        can = _resolve(lab, mset, overrides)
+        if can is None or can in dst:
+            continue
+        src.append(lab)
+        dst.append(can)
+    mapped = trial.select(src, dst)
+    present = {lab for lab in dst if np.isfinite(mapped.marker(lab)).any()}
+    missing = []
+    for alternatives in mset.required:
+        if not any(all(n in present for n in alt) for alt in alternatives):
+            missing.append(" or ".join("+".join(alt) for alt in alternatives))
+    if missing:
+        raise InputError(path, f"required markers missing for marker set {mset.name}: {', '.join(missing)}",
+                         "check the marker labels (map lab names with marker_map in data/<subject>/subject.yaml) "
+                         "or re-label the trial")
+    return mapped, mset
+
+
+def role_markers(trial: MarkerTrial, mset: MarkerSet, role: str) -> np.ndarray:
+    """Mean trajectory (n_frames, 3) of the markers of ``role`` present in ``trial`` (NaN where none)."""
+    names = [n for n in mset.roles.get(role, ()) if trial.has(n)]
+    if not names:
+        return np.full((trial.n_frames, 3), np.nan)
+    stack = np.stack([trial.marker(n) for n in names])
+    with np.errstate(all="ignore"):
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmean(stack, axis=0)

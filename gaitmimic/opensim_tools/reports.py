@@ -1,0 +1,79 @@
+"""Marker-error numbers for the scale and IK reports."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from gaitmimic.opensim_tools.runtime import import_opensim, load_model
+
+#: Markers on soft tissue or wands (not bony landmarks) in the two known marker sets.
+_NON_BONY = re.compile(r"(THI|TIB|Thigh|Shank|Bicep|FHD|BHD|Head|RBAK|Midfoot)", re.IGNORECASE)
+
+
+def is_bony_landmark(name: str) -> bool:
+    """True for markers on bony landmarks (ASIS, knee/ankle epicondyles, heel, toe, acromion, ...)."""
+    return _NON_BONY.search(name) is None
+
+
+def read_table(path: str | Path) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Columns, time (n,), values (n, k) of an OpenSim .sto/.mot file, as stored."""
+    osim = import_opensim()
+    table = osim.TimeSeriesTable(str(path))
+    labels = list(table.getColumnLabels())
+    time = np.asarray(table.getIndependentColumn(), dtype=float)
+    matrix = table.getMatrix()
+    values = np.asarray(matrix.to_numpy(), dtype=float).reshape(len(time), len(labels))
+    return labels, time, values
+
+
+def mot_in_degrees(path: str | Path) -> bool:
+    """Whether a .mot/.sto header says ``inDegrees=yes``."""
+    with open(path, errors="replace") as f:
+        for line in f:
+            if line.strip().lower() == "endheader":
+                break
+            if line.replace(" ", "").lower().startswith("indegrees="):
+                return line.split("=", 1)[1].strip().lower() == "yes"
+    return False
+
+
+def marker_positions_at_pose(model_path: Path, mot_path: Path, marker_names: list[str], row: int = -1) -> np.ndarray:
+    """Ground positions (k, 3) of ``marker_names`` with the model in the pose of one row of a .mot."""
+    model = load_model(model_path)
+    state = model.initSystem()
+    labels, _, values = read_table(mot_path)
+    in_degrees = mot_in_degrees(mot_path)
+    coords = model.getCoordinateSet()
+    for j, label in enumerate(labels):
+        if label.startswith("/"):
+            if not label.endswith("/value"):
+                continue                      # /speed columns of a states file
+            name = label.split("/")[-2]
+        else:
+            name = label
+        if not coords.contains(name):
+            continue
+        c = coords.get(name)
+        v = values[row, j]
+        if in_degrees and c.getMotionType() == 1:  # 1 = Rotational
+            v = np.deg2rad(v)
+        c.setValue(state, float(v), False)
+    model.assemble(state)
+    model.realizePosition(state)
+    ms = model.getMarkerSet()
+    return np.array([[ms.get(n).getLocationInGround(state)[i] for i in range(3)] for n in marker_names])
+
+
+def per_marker_errors(model_xyz: np.ndarray, data_xyz: np.ndarray, names: list[str]) -> dict:
+    """``{"rms_m", "max_m", "per_marker": {name: {"rms_m", "max_m"}}}`` from (n, k, 3) arrays (NaN = missing)."""
+    d = np.linalg.norm(model_xyz - data_xyz, axis=-1)         # (n, k)
+    per = {}
+    for k, name in enumerate(names):
+        col = d[:, k][np.isfinite(d[:, k])]
+        if col.size:
+            per[name] = {"rms_m": float(np.sqrt(np.mean(col ** 2))), "max_m": float(col.max())}
+    frame_rms = np.sqrt(np.nanmean(d ** 2, axis=1))
+    return {"rms_m": float(np.nanmean(frame_rms)), "max_m": float(np.nanmax(d)), "per_marker": per}

@@ -1,0 +1,96 @@
+"""Gait events for the retarget: read the events CSV (or detect them from the OpenSim kinematics),
+stance masks, right-heel-strike cycles and the gait phase 0..1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.signal import find_peaks
+
+from gaitmimic.errors import InputError
+
+SIDES = ("right", "left")
+
+
+def read_events(path: str | Path) -> pd.DataFrame:
+    """Events CSV (columns side, event, time_s, ...), sorted by time."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "gait events file not found", "run the events stage first")
+    df = pd.read_csv(path)
+    missing = {"side", "event", "time_s"} - set(df.columns)
+    if missing:
+        raise InputError(path, f"missing columns {sorted(missing)}", "write events with side,event,time_s,frame,source")
+    return df.sort_values("time_s").reset_index(drop=True)
+
+
+def detect_events_from_kinematics(kin, min_cycle_s: float = 0.7) -> pd.DataFrame:
+    """Zeni-style events from the OpenSim kinematics: heel strike at the maximum forward distance of
+    the calcaneus from the hip midpoint, toe off at the maximum backward distance of the toes
+    (calcaneus when the model has no toes). Works for treadmill and overground walks alike."""
+    hip_mid = 0.5 * (kin.centres["hip_r"] + kin.centres["hip_l"])
+    rate = 1.0 / float(np.median(np.diff(kin.time_s)))
+    rows = []
+    for side, s in (("right", "r"), ("left", "l")):
+        heel = kin.points[f"foot_{s}"][:, 0] - hip_mid[:, 0]
+        toe = kin.points.get(f"toes_{s}", kin.points[f"foot_{s}"])[:, 0] - hip_mid[:, 0]
+        dist = max(1, int(min_cycle_s * rate))
+        for event, signal in (("heel_strike", heel), ("toe_off", -toe)):
+            peaks, _ = find_peaks(signal, distance=dist, prominence=0.05)
+            for p in peaks:
+                rows.append({"side": side, "event": event, "time_s": float(kin.time_s[p]), "frame": int(p),
+                             "source": "kinematic"})
+    if not rows:
+        return pd.DataFrame(columns=["side", "event", "time_s", "frame", "source"])
+    return pd.DataFrame(rows).sort_values("time_s").reset_index(drop=True)
+
+
+def heel_strike_times(events: pd.DataFrame, side: str = "right") -> np.ndarray:
+    sel = (events["side"] == side) & (events["event"] == "heel_strike")
+    return np.sort(events.loc[sel, "time_s"].to_numpy(float))
+
+
+def stance_masks(events: pd.DataFrame, time_s: np.ndarray) -> dict[str, np.ndarray]:
+    """Per side (keys "r", "l") a (T,) bool mask: True from a heel strike to the next toe off.
+
+    Before the first event of a side, stance is assumed if that first event is a toe off.
+    """
+    out = {}
+    for side in SIDES:
+        ev = events[events["side"] == side].sort_values("time_s")
+        mask = np.zeros(time_s.shape[0], bool)
+        if len(ev):
+            state = ev.iloc[0]["event"] == "toe_off"
+            last_t = -np.inf
+            for _, row in ev.iterrows():
+                sel = (time_s >= last_t) & (time_s < row["time_s"])
+                mask[sel] = state
+                state = row["event"] == "heel_strike"
+                last_t = row["time_s"]
+            mask[time_s >= last_t] = state
+        out[side[0]] = mask
+    return out
+
+
+def cycles_and_phase(time_s: np.ndarray, right_heel_strikes_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cycle_starts frame indices, phase (T,) in [0,1)) from right heel strike times.
+
+    Phase is linear in time between successive heel strikes and extrapolated with the nearest
+    cycle's duration before the first and after the last one.
+    """
+    t0, t1 = time_s[0], time_s[-1]
+    hs = right_heel_strikes_s[(right_heel_strikes_s >= t0 - 1e-9) & (right_heel_strikes_s <= t1 + 1e-9)]
+    if hs.size < 2:
+        raise ValueError(f"need at least two right heel strikes in {t0:.2f}-{t1:.2f} s, got {hs.size}")
+    rate = 1.0 / float(np.median(np.diff(time_s)))
+    starts = np.unique(np.round((hs - t0) * rate).astype(int))
+    starts = starts[starts < time_s.shape[0]]
+    k = np.arange(time_s.shape[0], dtype=float)
+    ph = np.interp(k, starts, np.arange(starts.size, dtype=float))
+    first_len, last_len = starts[1] - starts[0], starts[-1] - starts[-2]
+    ph = np.where(k < starts[0], (k - starts[0]) / first_len, ph)
+    ph = np.where(k > starts[-1], starts.size - 1 + (k - starts[-1]) / last_len, ph)
+    return starts, np.mod(ph, 1.0)

@@ -1,0 +1,115 @@
+"""Grounding: put the feet on the floor and stop stance feet from sliding, by moving the root only.
+
+Foot contact points are the bottoms of the end spheres of the humanoid's foot capsules (the lowest
+point of a capsule is always one of them), tracked as material points of the foot.
+
+- Vertical: every frame the lowest foot point is put on the floor (z = 0); walking always has a
+  foot on the ground, so nothing floats and nothing penetrates.
+- Horizontal: from one frame to the next, the lowest point of each stance foot that touches the
+  floor (within ``contact_height_m``, weight fading to zero there) should not move; the weighted
+  mean displacement is subtracted from the root (scaled by ``anchor_gain``, 1 = full anchoring).
+"""
+
+from __future__ import annotations
+
+import mujoco
+import numpy as np
+
+FOOT_BODIES = {"r": "right_foot", "l": "left_foot"}
+
+
+def _foot_capsules(model: mujoco.MjModel) -> dict[str, list[int]]:
+    out = {}
+    for side, body in FOOT_BODIES.items():
+        bid = model.body(body).id
+        out[side] = [g for g in range(model.ngeom) if model.geom_bodyid[g] == bid
+                     and model.geom_type[g] == mujoco.mjtGeom.mjGEOM_CAPSULE]
+    return out
+
+
+def foot_points(model: mujoco.MjModel, qpos: np.ndarray) -> dict[str, np.ndarray]:
+    """Per side, (T, K, 3) world positions of the bottoms of the foot capsules' end spheres."""
+    data = mujoco.MjData(model)
+    caps = _foot_capsules(model)
+    out = {s: np.zeros((qpos.shape[0], 2 * len(g), 3)) for s, g in caps.items()}
+    for t in range(qpos.shape[0]):
+        data.qpos[:] = qpos[t]
+        mujoco.mj_kinematics(model, data)
+        for s, geoms in caps.items():
+            for i, g in enumerate(geoms):
+                axis = data.geom_xmat[g].reshape(3, 3)[:, 2]
+                r, half = model.geom_size[g, 0], model.geom_size[g, 1]
+                for k, sign in enumerate((-1.0, 1.0)):
+                    p = data.geom_xpos[g] + sign * half * axis
+                    p[2] -= r
+                    out[s][t, 2 * i + k] = p
+    return out
+
+
+def ground(model: mujoco.MjModel, qpos: np.ndarray, stance: dict[str, np.ndarray],
+           anchor_gain: float = 1.0, contact_height_m: float = 0.01) -> tuple[np.ndarray, dict]:
+    """Return grounded qpos (copy) and a summary (root corrections applied, m)."""
+    qpos = qpos.copy()
+    pts = foot_points(model, qpos)
+    T = qpos.shape[0]
+    lowest = np.min(np.concatenate([P[:, :, 2] for P in pts.values()], axis=1), axis=1)
+    corr = np.zeros((T, 2))
+    for t in range(T - 1):
+        moves, weights = [], []
+        for s, P in pts.items():
+            if not (stance[s][t] and stance[s][t + 1]):
+                continue
+            k = int(np.argmin(P[t, :, 2]))
+            # height above the floor after the vertical grounding, at both frames
+            h = max(P[t, k, 2] - lowest[t], P[t + 1, k, 2] - lowest[t + 1])
+            w = float(np.clip((contact_height_m - h) / (0.8 * contact_height_m), 0.0, 1.0))
+            if w > 0:
+                moves.append(P[t + 1, k, :2] - P[t, k, :2])
+                weights.append(w)
+        d = np.average(moves, axis=0, weights=weights) if moves else np.zeros(2)
+        corr[t + 1] = corr[t] - anchor_gain * d
+    qpos[:, :2] += corr
+    qpos[:, 2] -= lowest
+    duration = max(T - 1, 1)
+    info = {
+        "horizontal_correction_max_m": float(np.max(np.linalg.norm(corr, axis=1))),
+        "horizontal_correction_per_frame_m": float(np.linalg.norm(corr[-1]) / duration),
+        "vertical_shift_mean_m": float(-np.mean(lowest)),
+        "vertical_shift_range_m": float(np.ptp(lowest)),
+    }
+    return qpos, info
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Contiguous True runs as (start, stop) with stop exclusive."""
+    m = np.concatenate([[False], mask, [False]]).astype(int)
+    d = np.diff(m)
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+
+
+def stance_sliding(model: mujoco.MjModel, qpos: np.ndarray, stance: dict[str, np.ndarray],
+                   contact_height_m: float = 0.005) -> list[dict]:
+    """Horizontal sliding (m) of the foot points in contact, summed over each stance phase.
+
+    A point counts from frame t to t+1 when it is the foot's lowest point and within
+    ``contact_height_m`` of the floor at both frames (5 mm: a swing foot skimming the floor just
+    before its heel strike is not yet bearing weight and is not counted as sliding).
+    """
+    pts = foot_points(model, qpos)
+    out = []
+    for s, P in pts.items():
+        for a, b in _runs(stance[s]):
+            total = 0.0
+            for t in range(a, b - 1):
+                k = int(np.argmin(P[t, :, 2]))
+                if P[t, k, 2] < contact_height_m and P[t + 1, k, 2] < contact_height_m:
+                    total += float(np.linalg.norm(P[t + 1, k, :2] - P[t, k, :2]))
+            out.append({"side": s, "start": int(a), "stop": int(b), "sliding_m": total})
+    return out
+
+
+def penetration_m(model: mujoco.MjModel, qpos: np.ndarray) -> float:
+    """Deepest foot point below the floor over all frames (m, >= 0)."""
+    pts = foot_points(model, qpos)
+    lowest = min(float(P[:, :, 2].min()) for P in pts.values())
+    return max(0.0, -lowest)

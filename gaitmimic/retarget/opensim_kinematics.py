@@ -1,0 +1,279 @@
+"""OpenSim side of the retarget: body rotations and joint centres per frame, from a model + IK .mot.
+
+The OpenSim model itself computes the kinematics (``Model.realizePosition`` at every frame), so any
+user model with gait2392/Rajagopal-style body names works, whatever its joint definitions.
+All outputs are in the OpenSim ground frame (Y up), metres and radians.
+
+INPUTS: scaled ``.osim``, IK ``.mot`` (degrees or radians, as its header says).
+OUTPUTS: :class:`OpenSimKinematics` (per frame) and :class:`gaitmimic.humanoid.SubjectSegments`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+from scipy.interpolate import CubicSpline
+from scipy.signal import butter, filtfilt
+
+from gaitmimic.errors import InputError
+from gaitmimic.humanoid import SubjectSegments
+
+#: Humanoid segment -> candidate OpenSim body names (first found wins). Feet are the calcaneus.
+BODY_CANDIDATES: dict[str, tuple[str, ...]] = {
+    "pelvis": ("pelvis",),
+    "torso": ("torso", "thorax", "trunk"),
+    "thigh_r": ("femur_r",), "thigh_l": ("femur_l",),
+    "shin_r": ("tibia_r",), "shin_l": ("tibia_l",),
+    "foot_r": ("calcn_r",), "foot_l": ("calcn_l",),
+    "toes_r": ("toes_r",), "toes_l": ("toes_l",),
+    "upper_arm_r": ("humerus_r",), "upper_arm_l": ("humerus_l",),
+    "lower_arm_r": ("ulna_r", "radius_r", "forearm_r"), "lower_arm_l": ("ulna_l", "radius_l", "forearm_l"),
+    "hand_r": ("hand_r",), "hand_l": ("hand_l",),
+}  # fmt: skip
+REQUIRED = ("pelvis", "torso", "thigh_r", "thigh_l", "shin_r", "shin_l", "foot_r", "foot_l")
+
+#: Joint centre -> humanoid segment whose OpenSim body is the joint's child (centre = child frame origin).
+CENTRE_CHILD: dict[str, str] = {
+    "hip_r": "thigh_r", "knee_r": "shin_r", "ankle_r": "talus_r",
+    "hip_l": "thigh_l", "knee_l": "shin_l", "ankle_l": "talus_l",
+    "shoulder_r": "upper_arm_r", "elbow_r": "lower_arm_r", "wrist_r": "hand_r",
+    "shoulder_l": "upper_arm_l", "elbow_l": "lower_arm_l", "wrist_l": "hand_l",
+}  # fmt: skip
+LEG_CENTRES = ("hip_r", "knee_r", "ankle_r", "hip_l", "knee_l", "ankle_l")
+
+#: Centre of mass of a forearm body that includes the hand, as a fraction of the elbow -> hand-centre
+#: distance (de Leva 1996 forearm + hand: ~0.55). Gives the "wrist" (hand centre, like the humanoid's
+#: hand body) of models without a hand body.
+FOREARM_COM_FRACTION = 0.55
+
+#: Heel-to-toe-tip foot length as a multiple of the calcaneus-origin-to-MTP distance (gait2392 geometry).
+FOOT_LENGTH_PER_HEEL_MTP = 1.4
+
+
+@dataclasses.dataclass
+class OpenSimKinematics:
+    """Per-frame OpenSim kinematics in the OpenSim ground frame.
+
+    time_s (T,); rotations[segment] (T,3,3) body-to-ground; neutral_rotations[segment] (3,3) at all
+    coordinates zero; centres[name] (T,3) joint centres (m); coordinates[name] (T,) radians or metres.
+    """
+
+    time_s: np.ndarray
+    rotations: dict[str, np.ndarray]
+    neutral_rotations: dict[str, np.ndarray]
+    centres: dict[str, np.ndarray]
+    points: dict[str, np.ndarray]
+    coordinates: dict[str, np.ndarray]
+
+    @property
+    def has_arms(self) -> bool:
+        return all(k in self.centres for k in ("shoulder_r", "elbow_r", "wrist_r", "shoulder_l", "elbow_l", "wrist_l"))
+
+
+def _quiet_opensim():
+    import opensim as osim
+
+    try:
+        osim.Logger.setLevelString("error")
+        osim.Logger.removeFileSink()  # no opensim.log in the working directory
+    except Exception:  # pragma: no cover - older bindings
+        pass
+    return osim
+
+
+def read_mot(path: str | Path) -> tuple[np.ndarray, dict[str, np.ndarray], bool]:
+    """Read an OpenSim .mot/.sto: (time_s, {column: values}, in_degrees)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "IK motion file not found", "run the ik stage first")
+    lines = path.read_text().splitlines()
+    in_degrees = True
+    for i, line in enumerate(lines):
+        if line.strip().lower().startswith("indegrees"):
+            in_degrees = line.split("=")[1].strip().lower().startswith("y")
+        if line.strip().lower() == "endheader":
+            header = lines[i + 1].split()
+            data = np.loadtxt(lines[i + 2:], ndmin=2)
+            break
+    else:
+        raise InputError(path, "no 'endheader' line: not an OpenSim .mot/.sto file", "pass the IK output .mot")
+    if header[0].lower() != "time" or data.shape[0] < 4:
+        raise InputError(path, f"expected a 'time' column and >= 4 rows, got {header[:1]} and {data.shape[0]} rows",
+                         "pass the IK output .mot of a dynamic trial")
+    return data[:, 0], {h: data[:, k] for k, h in enumerate(header) if k > 0}, in_degrees
+
+
+def _find_bodies(model) -> dict[str, str]:
+    names = {model.getBodySet().get(i).getName() for i in range(model.getBodySet().getSize())}
+    found = {}
+    for seg, cands in BODY_CANDIDATES.items():
+        for c in cands:
+            if c in names:
+                found[seg] = c
+                break
+    for side in "rl":
+        if f"talus_{side}" in names:
+            found[f"talus_{side}"] = f"talus_{side}"
+    return found
+
+
+def _child_frames(model, bodies: dict[str, str]) -> dict[str, object]:
+    """Joint centre name -> the joint's child frame (a PhysicalFrame on the child body)."""
+    by_child = {}
+    js = model.getJointSet()
+    for i in range(js.getSize()):
+        j = js.get(i)
+        by_child[j.getChildFrame().findBaseFrame().getName()] = j.getChildFrame()
+    out = {}
+    for centre, seg in CENTRE_CHILD.items():
+        body = bodies.get(seg)
+        if seg.startswith("talus") and body is None:  # no talus: the ankle is the foot's joint
+            body = bodies.get("foot" + seg[5:])
+        if body is not None and body in by_child:
+            out[centre] = by_child[body]
+    return out
+
+
+def _add_wrists(P: dict, body_objs: dict, state) -> None:
+    """Hand centres of models without hand bodies: extrapolated from the forearm's centre of mass."""
+    for s in "rl":
+        if f"wrist_{s}" in P or f"elbow_{s}" not in P or f"lower_arm_{s}" not in body_objs:
+            continue
+        b = body_objs[f"lower_arm_{s}"]
+        com = _vec(b.findStationLocationInGround(state, b.getMassCenter()))
+        P[f"wrist_{s}"] = P[f"elbow_{s}"] + (com - P[f"elbow_{s}"]) / FOREARM_COM_FRACTION
+
+
+def _vec(v) -> np.ndarray:
+    return np.array([v.get(0), v.get(1), v.get(2)])
+
+
+def _mat(R) -> np.ndarray:
+    return np.array([[R.get(a, b) for b in range(3)] for a in range(3)])
+
+
+def lowpass(x: np.ndarray, rate_hz: float, cutoff_hz: float | None) -> np.ndarray:
+    """Zero-lag 4th-order Butterworth low-pass along axis 0 (no-op when cutoff is None/0 or too high)."""
+    if not cutoff_hz or cutoff_hz >= 0.45 * rate_hz or len(x) < 16:
+        return x
+    b, a = butter(2, cutoff_hz / (0.5 * rate_hz))
+    return filtfilt(b, a, x, axis=0, padlen=min(3 * max(len(a), len(b)), len(x) - 1))
+
+
+def compute_kinematics(osim_path: str | Path, mot_path: str | Path, rate_hz: float,
+                       filter_hz: float | None = 6.0) -> OpenSimKinematics:
+    """Run the model through the (filtered, resampled to ``rate_hz``) IK coordinates."""
+    osim = _quiet_opensim()
+    osim_path = Path(osim_path)
+    if not osim_path.is_file():
+        raise InputError(osim_path, "scaled OpenSim model not found", "run the scale stage first")
+    time_mot, cols, in_degrees = read_mot(mot_path)
+    model = osim.Model(str(osim_path))
+    state = model.initSystem()
+    bodies = _find_bodies(model)
+    missing = [s for s in REQUIRED if s not in bodies]
+    if missing:
+        raise InputError(osim_path, f"model lacks bodies for {missing} (looked for {[BODY_CANDIDATES[m] for m in missing]})",
+                         "use a gait2392/gait2354/Rajagopal-style model")
+    coordset = model.getCoordinateSet()
+    coords = {coordset.get(i).getName(): coordset.get(i) for i in range(coordset.getSize())}
+    used = [c for c in cols if c in coords]
+    if not any(c.startswith("pelvis") for c in used):
+        raise InputError(mot_path, "no pelvis coordinates in the motion file", "pass an IK .mot of this model")
+    mot_rate = 1.0 / float(np.median(np.diff(time_mot)))
+    values = {}
+    for c in used:
+        v = cols[c].astype(float)
+        if in_degrees and coords[c].getMotionType() != 2:  # 2 = translational
+            v = np.deg2rad(v)
+        values[c] = lowpass(v, mot_rate, filter_hz)
+    n = int(np.floor((time_mot[-1] - time_mot[0]) * rate_hz + 1e-9)) + 1
+    time_s = time_mot[0] + np.arange(n) / rate_hz
+    values = {c: CubicSpline(time_mot, v)(time_s) for c, v in values.items()}
+
+    frames = _child_frames(model, bodies)
+    body_objs = {seg: model.getBodySet().get(name) for seg, name in bodies.items()}
+
+    def snapshot():
+        model.realizePosition(state)
+        R = {seg: _mat(b.getTransformInGround(state).R()) for seg, b in body_objs.items()}
+        P = {name: _vec(f.getPositionInGround(state)) for name, f in frames.items()}
+        _add_wrists(P, body_objs, state)
+        pts = {seg: _vec(b.getPositionInGround(state)) for seg, b in body_objs.items()}
+        return R, P, pts
+
+    for c in coords.values():
+        c.setValue(state, 0.0, False)
+    neutral_R, neutral_P, _ = snapshot()
+    rotations = {seg: np.zeros((n, 3, 3)) for seg in body_objs}
+    centres = {name: np.zeros((n, 3)) for name in neutral_P}
+    points = {seg: np.zeros((n, 3)) for seg in body_objs}
+    for k in range(n):
+        for c, v in values.items():
+            coords[c].setValue(state, float(v[k]), False)
+        R, P, pts = snapshot()
+        for seg in rotations:
+            rotations[seg][k] = R[seg]
+            points[seg][k] = pts[seg]
+        for name in centres:
+            centres[name][k] = P[name]
+    return OpenSimKinematics(time_s, rotations, neutral_R, centres, points, values)
+
+
+def subject_segments(osim_path: str | Path) -> SubjectSegments:
+    """Segment lengths and masses of a scaled OpenSim model, measured in its default (all-zero) pose."""
+    from gaitmimic.humanoid import STOCK_SHANK, STOCK_THIGH
+
+    osim = _quiet_opensim()
+    osim_path = Path(osim_path)
+    if not osim_path.is_file():
+        raise InputError(osim_path, "scaled OpenSim model not found", "run the scale stage first")
+    model = osim.Model(str(osim_path))
+    state = model.initSystem()
+    cs = model.getCoordinateSet()
+    for i in range(cs.getSize()):
+        cs.get(i).setValue(state, 0.0, False)
+    model.realizePosition(state)
+    bodies = _find_bodies(model)
+    frames = _child_frames(model, bodies)
+    P = {name: _vec(f.getPositionInGround(state)) for name, f in frames.items()}
+    _add_wrists(P, {seg: model.getBodySet().get(b) for seg, b in bodies.items()}, state)
+    pos = {seg: _vec(model.getBodySet().get(b).getPositionInGround(state)) for seg, b in bodies.items()}
+    thigh = float(np.linalg.norm(P["hip_r"] - P["knee_r"]))
+    shank = float(np.linalg.norm(P["knee_r"] - P["ankle_r"]))
+    heel_mtp = float(np.linalg.norm(pos["toes_r"] - pos["foot_r"])) if "toes_r" in pos else 0.19 * (thigh + shank) / 0.84
+    leg_scale = (thigh + shank) / (STOCK_THIGH + STOCK_SHANK)
+    upper = lower = None
+    trunk = leg_scale
+    if all(k in P for k in ("shoulder_r", "elbow_r", "wrist_r")):
+        upper = float(np.linalg.norm(P["shoulder_r"] - P["elbow_r"]))
+        lower = float(np.linalg.norm(P["elbow_r"] - P["wrist_r"]))
+        hip_mid = 0.5 * (P["hip_r"] + P["hip_l"])
+        trunk = float((P["shoulder_r"][1] - hip_mid[1]) / 0.525)  # stock hip -> shoulder height 0.525 m
+    bs = model.getBodySet()
+    mass = {bs.get(i).getName(): bs.get(i).getMass() for i in range(bs.getSize())}
+    total = float(sum(mass.values()))
+
+    def group(*names):
+        return float(sum(mass.get(nm, 0.0) for nm in names))
+
+    masses = {
+        "pelvis": group("pelvis"),
+        "thigh": group("femur_r", "femur_l", "patella_r", "patella_l"),
+        "shin": group("tibia_r", "tibia_l"),
+        "foot": group("talus_r", "calcn_r", "toes_r", "talus_l", "calcn_l", "toes_l"),
+    }
+    masses["upper"] = total - sum(masses.values())
+    return SubjectSegments(
+        hip_half_width_m=float(abs(P["hip_r"][2] - P["hip_l"][2]) / 2.0),
+        thigh_m=thigh, shank_m=shank, foot_m=FOOT_LENGTH_PER_HEEL_MTP * heel_mtp, trunk_scale=float(trunk),
+        upper_arm_m=upper, lower_arm_m=lower, masses_kg={k: v for k, v in masses.items() if v > 0},
+    )
+
+
+def opensim_leg_length(kin_or_osim) -> float:
+    """Hip-knee + knee-ankle centre distance (m) of the right leg, from a model path (default pose)."""
+    seg = subject_segments(kin_or_osim)
+    return seg.thigh_m + seg.shank_m

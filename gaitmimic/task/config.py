@@ -1,0 +1,51 @@
+"""Defaults of the ``task:`` config section (config.yaml documents each key) and a deep merge."""
+
+from __future__ import annotations
+
+import copy
+
+DEFAULT_TASK_CFG: dict = {
+    "mode": "mimic",  # mimic (DeepMimic-style imitation) | seed (the original study)
+    "episode_s": 10.0,  # episode length in seconds of simulated time
+    "control_rate_hz": None,  # None: the reference's rate
+    "physics_timestep_s": 0.005,
+    "gravity_mps2": 9.81,
+    "stand": False,  # side experiment: hold a standing pose instead of walking
+    "obs_noise_std": 0.0,
+    "gravity_curriculum": {"enabled": False, "start_mps2": 1.0, "ramp_fraction": 0.5},
+    "pushes": {"enabled": False, "probability_per_s": 0.2, "force_n": 150.0, "duration_s": 0.1},
+    "assist": {"enabled": True, "decay_fraction": 0.5, "kp_n_per_m": 5000.0, "kd_n_s_per_m": 500.0,
+               "max_force_n": 800.0, "kp_nm_per_rad": 1000.0, "kd_nm_s_per_rad": 100.0, "max_torque_nm": 200.0},
+    "seed": {
+        "weights": {"track": 0.5, "upright": 0.3, "control": 0.2},
+        "track_scale": 5.0,
+        "terminate_on_fall": False,
+    },
+    "mimic": {
+        "weights": {"pose": 0.5, "velocity": 0.05, "end_effector": 0.15, "com": 0.1, "root": 0.2},
+        "scales": {"pose": 2.0, "velocity": 0.1, "end_effector": 40.0, "com": 10.0, "root": 10.0,
+                   "root_rotation": 2.0},
+        "future_frames": [1, 2, 4],
+        "residual_rad": {"default": 0.3, "*_x": 0.5, "*hip_z": 0.5},
+        "servo": {"kp_base": 1000.0, "kd_ratio": 0.03,
+                  "torque_scale": {"default": 1.0, "*ankle*": 3.0, "*hip_y": 1.5}},
+        "termination": {"torso_drop_m": 0.4, "min_head_height_m": 0.7, "non_foot_contact": True,
+                        "max_root_deviation_m": 1.0, "max_pose_rmse_rad": 0.8},
+    },
+}
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Return ``base`` updated by ``override`` recursively (neither is modified)."""
+    out = copy.deepcopy(base)
+    for k, v in (override or {}).items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and k not in ("residual_rad", "torque_scale"):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def merge_task_cfg(task_cfg: dict) -> dict:
+    """The task config with defaults filled in."""
+    return deep_merge(DEFAULT_TASK_CFG, task_cfg)

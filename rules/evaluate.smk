@@ -1,0 +1,204 @@
+# Evaluation stage (owner: eval). Per subject: deterministic rollouts -> metrics.json/metrics.csv,
+# MP4s with the reference ghost, gait-lab plots; then summary.csv over all subjects. Every file meant
+# for people is registered with report(): category = subject, subcategory = stage.
+# Library entry points: gaitmimic.evaluate.stage (metrics, video, plots), gaitmimic.evaluate.summary.
+
+EVAL_MODULES = ("evaluate/__init__", "evaluate/rollouts", "evaluate/gait", "evaluate/metrics", "evaluate/summary",
+                "evaluate/stage", "evaluate/report_html")
+
+
+rule evaluate:
+    input:
+        humanoid=res("{subject}", "reference", "humanoid.xml"),
+        references=subject_references,
+        policy=res("{subject}", "policy", "model.zip"),
+    output:
+        metrics=res("{subject}", "eval", "metrics.json"),
+        rollouts=res("{subject}", "eval", "rollouts.npz"),
+        table=res("{subject}", "eval", "metrics.csv"),
+        table_html=report(
+            res("{subject}", "eval", "metrics.html"),
+            caption="../report/metrics.rst",
+            category="{subject}",
+            subcategory="evaluate",
+            labels={"subject": "{subject}", "item": "metrics table"},
+        ),
+    params:
+        evaluate=config["evaluate"],
+        task=config.get("task", {}),
+        code=code_version(*EVAL_MODULES, "task", "train"),
+    log:
+        res("{subject}", "logs", "evaluate", "evaluate.log"),
+    benchmark:
+        res("{subject}", "benchmarks", "evaluate.tsv")
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    script:
+        "../workflow_scripts/evaluate.py"
+
+
+rule eval_video:
+    input:
+        humanoid=res("{subject}", "reference", "humanoid.xml"),
+        rollouts=res("{subject}", "eval", "rollouts.npz"),
+        metrics=res("{subject}", "eval", "metrics.json"),
+    output:
+        video=report(
+            res("{subject}", "eval", "{subject}_{rollout}.mp4"),
+            caption="../report/video.rst",
+            category="{subject}",
+            subcategory="evaluate",
+            labels={"subject": "{subject}", "item": "video file (mp4): {rollout}"},
+        ),
+        page=report(
+            res("{subject}", "eval", "{subject}_{rollout}_video.html"),
+            caption="../report/video.rst",
+            category="{subject}",
+            subcategory="evaluate",
+            labels={"subject": "{subject}", "item": "video: {rollout}"},
+        ),
+    wildcard_constraints:
+        rollout="policy|zero_action",
+    params:
+        evaluate=config["evaluate"],
+        code=code_version("evaluate/video", "evaluate/rollouts", "evaluate/stage", "evaluate/report_html"),
+    log:
+        res("{subject}", "logs", "evaluate", "video_{rollout}.log"),
+    benchmark:
+        res("{subject}", "benchmarks", "eval_video_{rollout}.tsv")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../workflow_scripts/evaluate.py"
+
+
+rule eval_gait_plot:
+    input:
+        references=subject_references,
+        rollouts=res("{subject}", "eval", "rollouts.npz"),
+    output:
+        png=report(
+            res("{subject}", "eval", "plots", "gait_cycle.png"),
+            caption="../report/gait_cycle.rst",
+            category="{subject}",
+            subcategory="evaluate",
+            labels={"subject": "{subject}", "item": "joint angles over the gait cycle"},
+        ),
+        svg=res("{subject}", "eval", "plots", "gait_cycle.svg"),
+    params:
+        evaluate=config["evaluate"],
+        code=code_version("evaluate/plots", "evaluate/gait", "evaluate/stage"),
+    log:
+        res("{subject}", "logs", "evaluate", "gait_plot.log"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow_scripts/evaluate.py"
+
+
+rule eval_learning_curve:
+    input:
+        policy=res("{subject}", "policy", "model.zip"),
+    output:
+        png=report(
+            res("{subject}", "eval", "plots", "learning_curve.png"),
+            caption="../report/learning_curve.rst",
+            category="{subject}",
+            subcategory="train",
+            labels={"subject": "{subject}", "item": "learning curve"},
+        ),
+    params:
+        progress=res("{subject}", "policy", "progress.csv"),
+        task=config.get("task", {}),
+        code=code_version("evaluate/plots", "evaluate/stage"),
+    log:
+        res("{subject}", "logs", "evaluate", "learning_curve.log"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow_scripts/evaluate.py"
+
+
+rule eval_ik_plot:
+    input:
+        summaries=eval_ik_summaries,
+    output:
+        png=report(
+            res("{subject}", "eval", "plots", "ik_error.png"),
+            caption="../report/ik_error.rst",
+            category="{subject}",
+            subcategory="ik",
+            labels={"subject": "{subject}", "item": "IK marker error"},
+        ),
+    params:
+        code=code_version("evaluate/plots"),
+    log:
+        res("{subject}", "logs", "evaluate", "ik_plot.log"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow_scripts/evaluate.py"
+
+
+rule eval_events_plot:
+    input:
+        trc=res("{subject}", "markers", "{trial}.trc"),
+        events=res("{subject}", "events", "{trial}.csv"),
+    output:
+        png=report(
+            res("{subject}", "eval", "plots", "events_{trial}.png"),
+            caption="../report/events.rst",
+            category="{subject}",
+            subcategory="events",
+            labels={"subject": "{subject}", "item": "gait events: {trial}"},
+        ),
+    params:
+        evaluate=config["evaluate"],
+        code=code_version("evaluate/plots"),
+    log:
+        res("{subject}", "logs", "evaluate", "events_plot_{trial}.log"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow_scripts/evaluate.py"
+
+
+rule summary:
+    input:
+        metrics=eval_all_metrics,
+        report_files=eval_report_files,
+    output:
+        csv=report(
+            res("summary.csv"),
+            caption="../report/summary.rst",
+            category="Summary",
+            labels={"item": "summary.csv (download)"},
+        ),
+        html=report(
+            res("summary.html"),
+            caption="../report/summary.rst",
+            category="Summary",
+            labels={"item": "one row per subject"},
+        ),
+    params:
+        code=code_version("evaluate/summary", "evaluate/report_html"),
+    log:
+        res("logs", "summary.log"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow_scripts/summary.py"

@@ -1,0 +1,50 @@
+# Retarget stage (owner: retarget). Per subject: the humanoid (suite humanoid, widened ranges, scaled to
+# the subject's OpenSim model); per walking trial: the reference motion npz, a kinematic playback video
+# with the OpenSim joint centres drawn as spheres, and a QC report. Library: gaitmimic.retarget.pipeline.
+# Code changes to the stage's modules rerun it through the `code` param (see code_version in common.smk).
+
+RETARGET_MODULES = ("humanoid", "frames", "retarget")
+
+
+rule retarget_humanoid:
+    input:
+        osim=res("{subject}", "model", "{subject}.osim"),
+    output:
+        xml=res("{subject}", "reference", "humanoid.xml"),
+    params:
+        retarget=config["retarget"],
+        code=code_version(*RETARGET_MODULES),
+    log:
+        res("{subject}", "logs", "retarget", "humanoid.log"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow_scripts/retarget.py"
+
+
+rule retarget:
+    input:
+        osim=res("{subject}", "model", "{subject}.osim"),
+        mot=res("{subject}", "ik", "{trial}.mot"),
+        events=res("{subject}", "events", "{trial}.csv"),
+        markers_json=res("{subject}", "markers", "{trial}_markers.json"),
+        humanoid=res("{subject}", "reference", "humanoid.xml"),
+    output:
+        npz=res("{subject}", "reference", "{trial}.npz"),
+        video=res("{subject}", "reference", "{trial}_playback.mp4"),
+        report=res("{subject}", "reference", "{trial}_retarget.json"),
+    params:
+        retarget=config["retarget"],
+        code=code_version(*RETARGET_MODULES),
+    log:
+        res("{subject}", "logs", "retarget", "{trial}.log"),
+    benchmark:
+        res("{subject}", "benchmarks", "retarget", "{trial}.tsv")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../workflow_scripts/retarget.py"

@@ -1,0 +1,31 @@
+# Scale stage (owner: opensim). Per subject: processed static trial -> OpenSim ScaleTool (measurements +
+# marker placement) -> scaled model + report. Library entry point: gaitmimic.opensim_tools.scale.scale_subject.
+# Code changes to the OpenSim tools or the built-in model rerun it through the `code` param.
+
+OPENSIM_STAGE_MODULES = ("opensim_tools", "model")
+
+
+rule scale:
+    input:
+        static=static_markers_trc,
+        standing=scale_standing_trc,
+        model_files=opensim_model_files,
+        subject_yaml=subject_yaml_or_empty,
+    output:
+        osim=res("{subject}", "model", "{subject}.osim"),
+        report=res("{subject}", "model", "scale_report.json"),
+    params:
+        model=config["model"],
+        scale=config["scale"],
+        subject_info=opensim_subject_info,
+        code=code_version(*OPENSIM_STAGE_MODULES),
+    log:
+        res("{subject}", "logs", "scale.log"),
+    benchmark:
+        res("{subject}", "benchmarks", "scale.tsv")
+    threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=10,
+    script:
+        "../workflow_scripts/scale.py"

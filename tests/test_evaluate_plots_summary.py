@@ -1,0 +1,70 @@
+"""Evaluation plots and tables: files written, and the numbers behind them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gaitmimic.evaluate import plots, stage, summary, synthetic
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return synthetic.synthetic_reference(synthetic.stock_humanoid_xml(), n_cycles=4)
+
+
+def test_gait_cycle_figure(tmp_path, ref):
+    r = synthetic.replay_rollout(ref, episode_s=4.0)
+    sim = plots.simulated_cycles([r])
+    refc = plots.reference_cycles(ref)
+    assert sim["hip_flexion_r"].shape[0] == 2  # 3 right heel strikes inside 4 s of 1.1 s cycles
+    np.testing.assert_allclose(sim["knee_flexion_r"].mean(0), refc["knee_flexion_r"].mean(0), atol=1.5)
+    out = plots.gait_cycle_figure([ref], [r], tmp_path / "gait.png", formats=("png", "svg"))
+    assert [p.suffix for p in out] == [".png", ".svg"]
+    assert all(p.stat().st_size > 10_000 for p in out)
+
+
+def test_learning_curve_ik_and_events(tmp_path):
+    steps = np.arange(1, 11) * 1000
+    pd.DataFrame({"time/total_timesteps": steps, "rollout/ep_rew_mean": np.sqrt(steps),
+                  "rollout/ep_len_mean": steps / 100}).to_csv(tmp_path / "progress.csv", index=False)
+    assert plots.learning_curve_figure(tmp_path / "progress.csv", tmp_path / "lc.png")[0].stat().st_size > 5_000
+    t = np.arange(0, 2, 0.01)
+    (tmp_path / "w_ik_summary.json").write_text(json.dumps({
+        "marker_rms_m": {"median": 0.012, "mean": 0.013, "max": 0.03},
+        "per_frame": {"time_s": t.tolist(), "rms_m": (0.012 + 0.002 * np.sin(t)).tolist(), "max_m": (0.03 + 0 * t).tolist()}}))
+    assert plots.ik_error_figure([tmp_path / "w_ik_summary.json"], tmp_path / "ik.png")[0].exists()
+    from gaitmimic.io.trc import write_trc
+    from gaitmimic.markerdata import MarkerTrial
+
+    n = 200
+    xyz = np.zeros((n, 4, 3))
+    xyz[:, :, 1] = 0.05 + 0.05 * np.clip(np.sin(np.arange(n)[:, None] / 10 + [0, 0.5, 3, 3.5]), 0, None)
+    write_trc(tmp_path / "w.trc", MarkerTrial(labels=["RHEE", "RTOE", "LHEE", "LTOE"], xyz_m=xyz, rate_hz=100.0))
+    pd.DataFrame({"side": ["right", "left"], "event": ["heel_strike", "toe_off"], "time_s": [0.3, 0.8],
+                  "frame": [30, 80], "source": ["kinematic"] * 2}).to_csv(tmp_path / "w.csv", index=False)
+    out = plots.gait_events_figure(tmp_path / "w.trc", tmp_path / "w.csv", tmp_path / "ev.png",
+                                   {"right": ["RHEE"], "left": ["LHEE"]}, {"right": ["RTOE"], "left": ["LTOE"]})
+    assert out[0].stat().st_size > 5_000
+
+
+def test_metrics_json_and_summary_one_row_per_subject(tmp_path, ref):
+    good = [synthetic.replay_rollout(ref, episode_s=3.0)]
+    bad = [synthetic.replay_rollout(ref, episode_s=3.0, fall_fraction=0.25),
+           synthetic.replay_rollout(ref, episode_s=3.0, fall_fraction=0.25, policy="zero_action")]
+    stage.write_metrics("s2", bad, {"episode_s": 3.0}, tmp_path / "s2.json", tmp_path / "s2.csv")
+    m1 = stage.write_metrics("s1", good, {"episode_s": 3.0}, tmp_path / "s1.json", tmp_path / "s1.csv")
+    assert m1["policy"]["tracked_fraction"] == 1.0
+    doc = json.loads((tmp_path / "s2.json").read_text())  # strict JSON: NaN written as null
+    assert doc["zero_action"]["stride_length_m"] is None
+    table = pd.read_csv(tmp_path / "s2.csv")
+    assert list(table["policy"]) == ["policy", "zero_action"]
+    df = summary.write_summary([tmp_path / "s2.json", tmp_path / "s1.json"], tmp_path / "summary.csv")
+    back = pd.read_csv(tmp_path / "summary.csv")
+    assert list(back["subject"]) == ["s1", "s2"] and len(df) == 2
+    assert back.loc[1, "tracked_fraction"] == pytest.approx(0.25, abs=1 / 120)
+    assert back.loc[1, "zero_action_fall_rate"] == 1.0
+    assert np.isnan(back.loc[0, "zero_action_tracked_fraction"])  # s1 has no floor rollouts

@@ -1,0 +1,143 @@
+"""Gait events: kinematic (refined Zeni) against annotations and force plates; treadmill recognition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.signal import sawtooth
+
+from gaitmimic.events import GaitEvent, merge_events, treadmill_state
+from gaitmimic.io.c3d import read_c3d
+from gaitmimic.io.mot import read_mot
+from gaitmimic.io.trc import read_trc
+from gaitmimic.marker_stage import _events_table, prepare_trial
+
+
+def _match(detected: list[int], truth: list[int], tol: int):
+    """For each true frame, the signed error of the nearest detection; rate of |error| <= tol."""
+    errors = [min((d - t for d in detected), key=abs) for t in truth] if detected else []
+    within = [abs(e) <= tol for e in errors]
+    return errors, (sum(within) / len(truth) if truth else 0.0)
+
+
+@pytest.fixture(scope="module")
+def flatfoot(shared_data):
+    raw = read_c3d(shared_data / "btk-plugingait" / "PiG_Motion-FlatFoot-Full.c3d")
+    return raw, prepare_trial(raw, {}, {}, is_static=False)
+
+
+def _strikes(df, side):
+    return df[(df.side == side) & (df.event == "heel_strike")].frame.tolist()
+
+
+def test_kinematic_strikes_match_annotations(flatfoot):
+    raw, p = flatfoot
+    df = _events_table(p, {"source": "kinematic"})
+    assert set(df.source) == {"kinematic"}
+    errors = []
+    for side in ("left", "right"):
+        truth = [e.frame for e in raw.events if e.side == side and e.event == "heel_strike"]
+        err, _ = _match(_strikes(df, side), truth, 2)
+        errors += err
+    rate = np.mean(np.abs(errors) <= 2)
+    print(f"\nkinematic (refined Zeni) foot strikes on PiG_Motion-FlatFoot-Full: {rate * 100:.0f} % of "
+          f"{len(errors)} annotated strikes within 2 frames, mean |error| {np.mean(np.abs(errors)):.2f} frames, "
+          f"mean signed error {np.mean(errors):+.2f} frames; errors {errors}")
+    assert len(errors) == 7
+    assert rate >= 0.9
+    assert np.mean(np.abs(errors)) <= 1.5
+
+
+def test_plain_zeni_is_early_and_refinement_matters(flatfoot):
+    raw, p = flatfoot
+    df = _events_table(p, {"source": "kinematic", "kinematic": {"refine": False}})
+    errors = []
+    for side in ("left", "right"):
+        truth = [e.frame for e in raw.events if e.side == side and e.event == "heel_strike"]
+        errors += _match(_strikes(df, side), truth, 2)[0]
+    print(f"\nplain Zeni: mean signed error {np.mean(errors):+.2f} frames, "
+          f"{np.mean(np.abs(errors) <= 2) * 100:.0f} % within 2 frames")
+    assert np.mean(errors) < -2.0
+
+
+def test_kinematic_toe_offs_match_annotations(flatfoot):
+    raw, p = flatfoot
+    df = _events_table(p, {"source": "kinematic"})
+    errors = []
+    for side in ("left", "right"):
+        truth = [e.frame for e in raw.events if e.side == side and e.event == "toe_off"]
+        det = df[(df.side == side) & (df.event == "toe_off")].frame.tolist()
+        errors += _match(det, truth, 2)[0]
+    print(f"\nkinematic toe offs: errors {errors}")
+    assert np.mean(np.abs(errors) <= 2) >= 0.8
+
+
+def test_force_plate_events(flatfoot):
+    raw, p = flatfoot
+    df = _events_table(p, {"source": "force_plate"})
+    assert set(df.source) == {"force_plate"} and len(df) == 4
+    for _, ev in df.iterrows():
+        truth = [e.frame for e in raw.events if e.side == ev.side and e.event == ev.event]
+        assert min(abs(ev.frame - t) for t in truth) <= 1, ev.to_dict()
+
+
+def test_auto_prefers_force_plates_then_c3d(flatfoot):
+    _, p = flatfoot
+    df = _events_table(p, {"source": "auto"})
+    assert (df.source == "force_plate").sum() == 4
+    # 12 valid annotations, 4 of them already covered by the plates; kinematic adds the unannotated first toe off
+    assert (df.source == "c3d_event").sum() == 8
+    assert (df.source == "kinematic").sum() == 1
+    assert list(df.columns) == ["side", "event", "time_s", "frame", "source"]
+    assert df.time_s.is_monotonic_increasing
+    # no duplicated event: same side and kind never closer than 0.3 s
+    for (side, kind), g in df.groupby(["side", "event"]):
+        assert np.all(np.diff(sorted(g.frame)) > 30), (side, kind)
+
+
+def test_treadmill_walk_matches_ground_reaction_forces(shared_data):
+    """OpenSim tutorial walk (treadmill-like, 60 Hz): events against contacts from its own GRF file."""
+    raw = read_trc(shared_data / "opensim-tutorial5" / "subject01_walk1.trc")
+    p = prepare_trial(raw, {}, {}, is_static=False)
+    print(f"\ntutorial walk: treadmill={p.treadmill}, belt speed {p.belt_speed_mps:.3f} m/s")
+    assert p.treadmill and 0.6 < p.belt_speed_mps < 1.5
+    df = _events_table(p, {"source": "auto"})
+    grf = read_mot(shared_data / "opensim-tutorial5" / "subject01_walk1_grf.mot").data
+    t = grf.time.to_numpy()
+    errors = []
+    for side, col in (("right", "ground_force_vy"), ("left", "1_ground_force_vy")):
+        loaded = (grf[col].to_numpy() > 20).astype(int)
+        on, off = t[np.flatnonzero(np.diff(loaded) == 1) + 1], t[np.flatnonzero(np.diff(loaded) == -1) + 1]
+        for kind, times in (("heel_strike", on), ("toe_off", off)):
+            det = df[(df.side == side) & (df.event == kind)].time_s.to_numpy()
+            for tt in times:
+                errors.append(np.min(np.abs(det - tt)) * raw.rate_hz)
+    print(f"tutorial walk: |error| vs GRF contacts (frames at 60 Hz): {np.round(errors, 2).tolist()}")
+    assert len(errors) == 8 and max(errors) <= 2.0
+
+
+def test_treadmill_state_belt_speed():
+    rate, belt = 100.0, 1.1
+    t = np.arange(600) / rate
+    heels = []
+    for phase in (0.0, 0.5):
+        # stance: 60 % of a 1.1 s cycle moving back at the belt speed; swing: 40 % moving forward
+        period, stance = 1.1, 0.6
+        amp = belt * stance * period  # backward travel during stance
+        saw = sawtooth(2 * np.pi * (t / period + phase), width=1 - stance)  # rises in swing, falls in stance
+        x = 0.5 * amp * saw
+        y = np.where(np.gradient(saw) < 0, 0.03, 0.10)
+        heels.append(np.stack([x, y, np.zeros_like(x)], axis=1))
+    pelvis = np.stack([0.01 * np.sin(t), np.full_like(t, 0.95), np.zeros_like(t)], axis=1)
+    is_tm, est, speed = treadmill_state(pelvis, heels, rate)
+    print(f"\nsynthetic treadmill: belt {belt} m/s, estimated {est:.3f} m/s")
+    assert is_tm and est == pytest.approx(belt, rel=0.05) and speed == est
+
+
+def test_merge_events_priority():
+    fp = [GaitEvent("left", "heel_strike", 100, "force_plate")]
+    c3d = [GaitEvent("left", "heel_strike", 102, "c3d_event"), GaitEvent("right", "heel_strike", 150, "c3d_event")]
+    kin = [GaitEvent("left", "heel_strike", 99, "kinematic"), GaitEvent("right", "heel_strike", 151, "kinematic"),
+           GaitEvent("left", "heel_strike", 210, "kinematic")]
+    merged = merge_events([fp, c3d, kin], rate_hz=100.0, window_s=0.15)
+    assert [(e.frame, e.source) for e in merged] == [(100, "force_plate"), (150, "c3d_event"), (210, "kinematic")]

@@ -1,0 +1,83 @@
+"""The generated demo subject: IK recovers the generator's joint angles, scaling recovers its segment lengths."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from gaitmimic.opensim_tools.ik import run_ik
+from gaitmimic.opensim_tools.runtime import load_model
+from gaitmimic.opensim_tools.scale import scale_subject
+from gaitmimic.opensim_tools.trcdata import read_trc, write_trc
+
+from _opensim_cases import marker_stage_trc, mot_columns, rmse_deg
+
+ANGLES = [f"{j}_{s}" for s in ("r", "l") for j in ("hip_flexion", "hip_adduction", "hip_rotation", "knee_angle", "ankle_angle")]
+IK_SECONDS = 2.5      # IK on the first 2.5 s (> 2 gait cycles) keeps the test fast
+
+
+@pytest.fixture(scope="module")
+def demo(repo_root, tmp_path_factory):
+    folder = repo_root / "data" / "demo01"
+    if not (folder / "walk01_truth.mot").exists():
+        from gaitmimic.demo.generate import generate_demo
+        folder = tmp_path_factory.mktemp("data") / "demo01"
+        generate_demo(folder)
+    out = tmp_path_factory.mktemp("demo01")
+    info = yaml.safe_load((folder / "subject.yaml").read_text())
+    static = marker_stage_trc(folder / "static01.c3d", out, True)
+    walk = marker_stage_trc(folder / "walk01.c3d", out, False)
+    data = read_trc(walk).select_time(-1.0, IK_SECONDS)
+    write_trc(out / "walk01_part.trc", data)
+    return folder, out, info, static, out / "walk01_part.trc"
+
+
+def _segment_lengths(osim):
+    """Thigh (hip->knee centre), shank (knee->ankle centre) and hip-centre distance of a model (m)."""
+    model = load_model(osim)
+    joints = model.getJointSet()
+
+    def offset(name):
+        p = joints.get(name).getParentFrame().findTransformInBaseFrame().p()
+        return np.array([p[0], p[1], p[2]])
+
+    return {"thigh": float(np.linalg.norm(offset("knee_r"))), "shank": float(np.linalg.norm(offset("ankle_r"))),
+            "thigh_l": float(np.linalg.norm(offset("knee_l"))), "shank_l": float(np.linalg.norm(offset("ankle_l"))),
+            "hip_centres": float(np.linalg.norm(offset("hip_r") - offset("hip_l")))}
+
+
+@pytest.mark.parametrize("generic_height_m", [None, 1.60])
+def test_scaled_segment_lengths_match_the_generator(demo, generic_height_m):
+    """As configured (subject.yaml height), and from a generic model built 9 % too short."""
+    folder, out, info, static, _ = demo
+    truth = json.loads((folder / "truth_model.json").read_text())
+    height = generic_height_m or info["height_m"]
+    osim = out / f"scaled_{height}.osim"
+    report = scale_subject(static, osim, out / f"scale_{height}.json", subject="demo01", mass_kg=info["mass_kg"],
+                           height_m=height, model_cfg={"generic": "builtin"}, log_file=out / "opensim.log")
+    got = _segment_lengths(osim)
+    want = {"thigh": truth["segment_lengths_m"]["thigh"], "shank": truth["segment_lengths_m"]["shank"],
+            "thigh_l": truth["segment_lengths_m"]["thigh"], "shank_l": truth["segment_lengths_m"]["shank"],
+            "hip_centres": truth["hip_joint_centre_distance_m"]}
+    errors = {k: (got[k] - want[k]) / want[k] * 100 for k in want}
+    print(f"\ngeneric height {height} m: segment length error % " + ", ".join(f"{k} {e:+.2f}" for k, e in errors.items())
+          + f"; femur factor {report['scale_factors']['femur_r'][0]:.3f}")
+    assert max(abs(e) for e in errors.values()) < 2.0
+
+
+def test_ik_recovers_the_generator_angles(demo):
+    folder, out, info, static, walk = demo
+    osim = out / "demo01.osim"
+    scale_subject(static, osim, out / "scale_report.json", subject="demo01", mass_kg=info["mass_kg"],
+                  height_m=info["height_m"], model_cfg={"generic": "builtin"}, log_file=out / "opensim.log")
+    summary = run_ik(osim, walk, out / "walk01.mot", out / "walk01_ik_summary.json", log_file=out / "opensim.log")
+    t_ref, ref = mot_columns(folder / "walk01_truth.mot")
+    t, x = mot_columns(out / "walk01.mot")
+    errors = {c: rmse_deg(t_ref, ref[c], t, x[c]) for c in ANGLES}
+    print(f"\ndemo01 IK ({len(t)} frames): marker RMS median {summary['marker_rms_m']['median'] * 1000:.2f} mm; "
+          "RMSE vs truth (deg): " + ", ".join(f"{c} {e:.2f}" for c, e in errors.items()))
+    assert max(errors.values()) < 2.0
+    assert summary["marker_rms_m"]["median"] < 0.005       # 1 mm noise per axis

@@ -1,0 +1,120 @@
+"""Reference npz I/O, looping and gait phase, on the demo subject's ground-truth walk (built-in model).
+
+Runs without ../shared/data: data/demo01 ships with the repository.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("opensim")
+
+from retarget_helpers import DEMO, builtin_model  # noqa: E402
+
+from gaitmimic import humanoid  # noqa: E402
+from gaitmimic.errors import InputError  # noqa: E402
+from gaitmimic.retarget import checks, gait_phase, pipeline  # noqa: E402
+from gaitmimic.retarget.reference import load_reference, save_reference  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    work = tmp_path_factory.mktemp("demo_ref")
+    truth = json.loads((DEMO / "truth_model.json").read_text())
+    osim = builtin_model(work / "demo01.osim", truth["height_m"], truth["mass_kg"])
+    xml = pipeline.write_subject_humanoid(osim, work / "humanoid.xml")
+    markers_json = work / "walk01_markers.json"
+    markers_json.write_text(json.dumps({"treadmill": False, "belt_speed_mps": 0.0}))
+    result = pipeline.retarget_trial(osim, DEMO / "walk01_truth.mot", xml, DEMO / "walk01_truth_events.csv", markers_json)
+    save_reference(result.reference, work / "walk01.npz")
+    return {"result": result, "ref": load_reference(work / "walk01.npz"), "model": humanoid.load_model(xml),
+            "xml": xml, "work": work, "osim": osim}
+
+
+def test_demo_reference_quality(demo):
+    rep, ref, model = demo["result"].report, demo["ref"], demo["model"]
+    print({k: rep[k] for k in ("cycles", "events_source", "treadmill", "belt_speed_source", "speed_mps",
+                               "stance_sliding_max_m", "penetration_max_m", "centre_error_mean_frac_leg", "clipped_frames")})
+    assert rep["events_source"] == "events_csv" and rep["belt_speed_source"] == "markers_json"
+    assert not ref.treadmill and ref.belt_speed_mps == 0.0
+    assert ref.n_cycles == 5
+    assert 1.0 < rep["speed_mps"] < 1.5
+    assert rep["stance_sliding_max_m"] <= 0.02 and rep["penetration_max_m"] <= 0.01
+    assert rep["centre_error_mean_frac_leg"] <= 0.05
+    assert set(rep["clipped_frames"]) <= {"right_elbow", "left_elbow"}  # only the humanoid's elbow stop
+    assert checks.range_violation_deg(model, ref) == 0.0 and checks.forward_all_finite(model, ref)
+
+
+def test_roundtrip_keeps_every_field(demo):
+    ref = demo["ref"]
+    again = load_reference(save_reference(ref, demo["work"] / "again.npz"))
+    for name in ("time_s", "qpos", "qvel", "phase", "cycle_starts", "body_xpos", "stride_m"):
+        assert np.array_equal(getattr(ref, name), getattr(again, name)), name
+    assert again.joint_names == ref.joint_names and again.body_names == ref.body_names
+    assert again.control_rate_hz == 40.0 and again.source_mot.endswith("walk01_truth.mot")
+
+
+def test_loop_has_no_seam_and_advances_one_stride_per_cycle(demo):
+    ref, model = demo["ref"], demo["model"]
+    for n in (1, 3, 7):
+        looped = ref.loop(n, model)
+        seam = checks.seam_metrics(ref, looped)
+        starts = looped.cycle_starts
+        adv = looped.qpos[starts[-1] - 1, :2] - looped.qpos[0, :2]
+        print(f"loop({n}): {looped.n_frames} frames, root advance {adv.round(3)}, seam {seam}")
+        assert looped.n_cycles == n and looped.n_frames == starts[-1]
+        assert seam["position_jump_m"] < 0.01 and seam["velocity_step_ratio"] < 1.5
+        assert checks.quaternion_norm_error(looped) < 1e-9
+        assert np.all((looped.phase >= 0) & (looped.phase < 1))
+        assert np.allclose(looped.phase[starts[:-1]], 0.0)
+    # the root of cycle k+C starts one block advance ahead of cycle k
+    looped = ref.loop(2 * ref.n_cycles)
+    C = ref.n_cycles
+    d = looped.qpos[looped.cycle_starts[C], :3] - looped.qpos[0, :3]
+    block = ref.qpos[ref.cycle_starts[-1], :2] - ref.qpos[ref.cycle_starts[0], :2]
+    assert np.allclose(d[:2], block, atol=1e-9) and abs(d[2]) < 0.01
+
+
+def test_phase_is_linear_between_heel_strikes():
+    t = np.arange(0, 3.0, 0.025)
+    starts, phase = gait_phase.cycles_and_phase(t, np.array([0.5, 1.5, 2.5]))
+    assert starts.tolist() == [20, 60, 100]
+    assert phase[40] == pytest.approx(0.5) and phase[0] == pytest.approx(0.5)  # extrapolated before the first
+    assert phase[110] == pytest.approx(0.25)
+    with pytest.raises(ValueError):
+        gait_phase.cycles_and_phase(t, np.array([0.5]))
+
+
+def test_bad_inputs_raise_clear_errors(demo, tmp_path):
+    with pytest.raises(InputError, match="reference motion not found"):
+        load_reference(tmp_path / "missing.npz")
+    with pytest.raises(InputError, match="IK motion file not found"):
+        pipeline.retarget_trial(demo["osim"], tmp_path / "none.mot", demo["xml"])
+    short = tmp_path / "short.mot"
+    lines = (DEMO / "walk01_truth.mot").read_text().splitlines()
+    end = lines.index("endheader")
+    short.write_text("\n".join(lines[:end + 2] + lines[end + 2:end + 2 + 60]) + "\n")  # 0.6 s: < 2 strikes
+    with pytest.raises(InputError, match="no complete gait cycle"):
+        pipeline.retarget_trial(demo["osim"], short, demo["xml"], DEMO / "walk01_truth_events.csv")
+
+
+def test_ankle_flexion_equals_opensim_with_a_calcaneus_only_foot(demo):
+    """toe_weight 0: ankle_y = -ankle_angle within 1 deg on the whole walk (OpenSim's ankle axis is oblique);
+    the default toe_weight (0.3) adds ~0.3 x the MTP extension at push-off, printed here."""
+    from gaitmimic.retarget import opensim_kinematics
+
+    kin = opensim_kinematics.compute_kinematics(demo["osim"], DEMO / "walk01_truth.mot", 40.0, 6.0)
+    flat = pipeline.retarget_trial(demo["osim"], DEMO / "walk01_truth.mot", demo["xml"], DEMO / "walk01_truth_events.csv",
+                                   cfg={"toe_weight": 0.0}).reference
+    j = humanoid.JOINT_NAMES.index("right_ankle_y") + 7
+    k = humanoid.JOINT_NAMES.index("right_knee") + 7
+    flat_err = np.rad2deg(np.abs(flat.qpos[:, j] + kin.coordinates["ankle_angle_r"])).max()
+    knee_err = np.rad2deg(np.abs(flat.qpos[:, k] - kin.coordinates["knee_angle_r"])).max()
+    default_err = np.rad2deg(np.abs(demo["ref"].qpos[:, j] + kin.coordinates["ankle_angle_r"])).max()
+    mtp = np.rad2deg(kin.coordinates["mtp_angle_r"]).max()
+    print(f"right ankle_y + ankle_angle: max {flat_err:.3f} deg (toe_weight 0), {default_err:.2f} deg (toe_weight 0.3, "
+          f"max mtp_angle {mtp:.1f} deg); knee - knee_angle max {knee_err:.4f} deg")
+    assert flat_err < 1.0 and knee_err < 1.0

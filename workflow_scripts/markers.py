@@ -1,0 +1,20 @@
+"""Rule `markers`: one raw trial -> OpenSim-frame TRC, report JSON, QC plot (gaitmimic.marker_stage)."""
+
+import logging
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+from gaitmimic.marker_stage import process_trial  # noqa: E402
+
+process_trial(
+    raw_path=snakemake.input.raw,  # noqa: F821
+    out_trc=snakemake.output.trc,  # noqa: F821
+    out_events_csv=None,
+    out_json=snakemake.output.report,  # noqa: F821
+    out_qc_png=snakemake.output.qc,  # noqa: F821
+    cfg={"markers": dict(snakemake.params.markers), "events": dict(snakemake.params.events)},  # noqa: F821
+    subject_info=dict(snakemake.params.subject_info),  # noqa: F821
+    is_static=bool(snakemake.params.is_static),  # noqa: F821
+)

@@ -1,0 +1,30 @@
+"""Rule `scale`: processed static trial -> scaled OpenSim model + scale_report.json (gaitmimic.opensim_tools.scale).
+
+OpenSim's C++ log goes to the rule's log too: stdout/stderr file descriptors point at it.
+"""
+
+import logging
+import os
+import sys
+
+_log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821 (snakemake is injected)
+os.dup2(_log.fileno(), 1)   # OpenSim's console sink (C++ stdout) -> the rule's log
+os.dup2(_log.fileno(), 2)
+sys.stdout = sys.stderr = _log
+logging.basicConfig(stream=_log, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+from gaitmimic.opensim_tools.scale import scale_subject  # noqa: E402
+
+info = dict(snakemake.params.subject_info)  # noqa: F821
+scale_subject(
+    static_trc=snakemake.input.static or None,  # noqa: F821
+    out_osim=snakemake.output.osim,  # noqa: F821
+    out_report=snakemake.output.report,  # noqa: F821
+    subject=snakemake.wildcards.subject,  # noqa: F821
+    mass_kg=info.get("mass_kg"),
+    height_m=info.get("height_m"),
+    model_cfg=dict(snakemake.params.model),  # noqa: F821
+    scale_cfg=dict(snakemake.params.scale),  # noqa: F821
+    standing_trc=snakemake.input.standing or None,  # noqa: F821
+    standing_window_s=info.get("standing_window_s"),
+)

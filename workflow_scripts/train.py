@@ -1,0 +1,24 @@
+"""Rule `train`: one subject's PPO policy (gaitmimic.train.train_policy), one env per thread."""
+
+import logging
+import sys
+
+sys.stderr = open(snakemake.log[0], "a")  # noqa: F821 (snakemake is injected); append: resumed runs keep history
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                    force=True)
+
+from pathlib import Path  # noqa: E402
+
+from gaitmimic.train import train_policy  # noqa: E402
+
+sm = snakemake  # noqa: F821
+out_dir = Path(sm.output.model).parent
+train_policy(
+    humanoid_xml=sm.input.humanoid,
+    reference_npzs=list(sm.input.references),
+    out_dir=out_dir,
+    task_cfg=dict(sm.params.task),
+    train_cfg=dict(sm.params.train),
+    n_envs=max(int(sm.threads), 1),
+    log=logging.getLogger("gaitmimic.train"),
+)

@@ -24,3 +24,14 @@ rule all:
     input:
         all_targets,
     default_target: True
+
+
+# One target per stage, to stop there: `snakemake --cores 2 ik_all`.
+for _stage in ("markers", "scale", "ik", "retarget", "train"):
+
+    rule:
+        name:
+            f"{_stage}_all"
+        input:
+            stage_targets(_stage),
+        localrule: True

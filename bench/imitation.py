@@ -77,18 +77,26 @@ class _ZeroPolicy:
         return np.zeros(self.n)
 
 
-def _load_for_eval(out: Path):
-    """The final policy if training finished, else the latest checkpoint (copied beside)."""
-    if (out / "model.zip").is_file():
+def _load_for_eval(out: Path, checkpoint: str | None = None):
+    """The final policy if training finished, else the latest checkpoint (copied beside);
+    ``checkpoint`` (a ckpt_*.zip path) picks one explicitly."""
+    if checkpoint:
+        ck_path = Path(checkpoint)
+        steps = int(ck_path.stem.split("_")[1])
+        ck = {"steps": steps, "model": ck_path.name, "vecnormalize": f"{ck_path.stem}_vecnormalize.pkl"}
+        src = ck_path.parent
+    elif (out / "model.zip").is_file():
         return load_policy(out), "final"
-    ck = latest_checkpoint(out / "checkpoints")
+    else:
+        ck = latest_checkpoint(out / "checkpoints")
+        src = out / "checkpoints"
     if ck is None:
         return None, "none"
     tmp = out / "eval_from_checkpoint"
     tmp.mkdir(exist_ok=True)
-    shutil.copy(out / "checkpoints" / ck["model"], tmp / "model.zip")
-    if ck.get("vecnormalize"):
-        shutil.copy(out / "checkpoints" / ck["vecnormalize"], tmp / "vecnormalize.pkl")
+    shutil.copy(src / ck["model"], tmp / "model.zip")
+    if ck.get("vecnormalize") and (src / ck["vecnormalize"]).is_file():
+        shutil.copy(src / ck["vecnormalize"], tmp / "vecnormalize.pkl")
     pol = load_policy(tmp)
     return pol, f"checkpoint@{ck['steps']}"
 
@@ -104,6 +112,8 @@ def main(argv=None) -> int:
     ap.add_argument("--episodes", type=int, default=20)
     ap.add_argument("--out", default="bench_out/imitation")
     ap.add_argument("--eval-only", action="store_true")
+    ap.add_argument("--checkpoint", help="with --eval-only and one mode: evaluate this ckpt_*.zip")
+    ap.add_argument("--no-pd-row", action="store_true", help="skip the zero-residual PD reference row")
     ap.add_argument("--task-json", default="{}", help="extra task config (JSON) for every mode")
     ap.add_argument("--train-json", default="{}", help="extra train config (JSON)")
     args = ap.parse_args(argv)
@@ -120,7 +130,7 @@ def main(argv=None) -> int:
             info = train_policy(args.humanoid, args.reference, out, task_cfg, train_cfg, n_envs=args.n_envs, log=log)
             wall = time.time() - t0
             log.info("%s trained %d steps in %.0f s", mode, info["total_steps"], wall)
-        pol, which = _load_for_eval(out)
+        pol, which = _load_for_eval(out, args.checkpoint)
         if pol is None:
             log.warning("%s: nothing trained in %s", mode, out)
             continue
@@ -131,8 +141,9 @@ def main(argv=None) -> int:
             wall = float(last[1])
         metrics.update(policy=which, train_wall_s=wall)
         rows[mode] = metrics
-        (Path(args.out) / f"{mode}_metrics.json").write_text(json.dumps(metrics, indent=2))
-    if "mimic" in args.modes:  # reference point: PD servos with zero residual, no policy
+        tag = f"_{which.replace('@', '_')}" if which != "final" else ""
+        (Path(args.out) / f"{mode}{tag}_metrics.json").write_text(json.dumps(metrics, indent=2))
+    if "mimic" in args.modes and not args.no_pd_row:  # reference point: PD servos with zero residual, no policy
         env_cfg = {**json.loads(args.task_json), "mode": "mimic"}
         rows["pd_only (zero residual)"] = {**evaluate_policy(_ZeroPolicy(21), args.humanoid, args.reference,
                                                              env_cfg, args.episodes), "policy": "-", "train_wall_s": 0}

@@ -2,6 +2,8 @@
 
 import hashlib
 import re
+import sys
+import warnings
 from pathlib import Path
 
 from gaitmimic.subjects import discover_subjects
@@ -17,7 +19,11 @@ def _select(subjects):
     return [s for s in subjects if (not wanted or s.name in wanted) and s.name not in unwanted]
 
 
-_SUBJECTS = {s.name: s for s in _select(discover_subjects(DATA, config["subjects"]["static_pattern"]))}
+with warnings.catch_warnings(record=True) as _skipped:
+    warnings.simplefilter("always")
+    _SUBJECTS = {s.name: s for s in _select(discover_subjects(DATA, config["subjects"]["static_pattern"]))}
+for _w in _skipped:
+    print(f"WARNING: {_w.message}", file=sys.stderr)
 SUBJECTS = sorted(_SUBJECTS)
 SUBJECT_INFO = {name: s.info for name, s in _SUBJECTS.items()}
 _ALL_TRIALS = sorted({t for s in _SUBJECTS.values() for t in s.trials})
@@ -95,6 +101,27 @@ def code_version(*modules):
             digest.update(f.relative_to(LIBRARY).as_posix().encode())
             digest.update(f.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def stage_targets(stage):
+    """Every subject's outputs of one stage, for `snakemake <stage>_all` (e.g. markers_all)."""
+    def targets(wildcards):
+        files = []
+        for subject in SUBJECTS:
+            s = _SUBJECTS[subject]
+            if stage == "markers":
+                files += [res(subject, "markers", f"{t}.trc") for t in s.trials]
+                files += [res(subject, "events", f"{t}.csv") for t in s.dynamic_trials]
+            elif stage == "scale":
+                files.append(res(subject, "model", f"{subject}.osim"))
+            elif stage == "ik":
+                files += [res(subject, "ik", f"{t}.mot") for t in s.dynamic_trials]
+            elif stage == "retarget":
+                files += [res(subject, "reference", f"{t}.npz") for t in s.dynamic_trials]
+            elif stage == "train":
+                files.append(res(subject, "policy", "model.zip"))
+        return files
+    return targets
 
 
 def all_targets(wildcards):

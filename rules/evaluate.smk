@@ -104,7 +104,7 @@ rule eval_gait_plot:
 
 rule eval_learning_curve:
     input:
-        policy=res("{subject}", "policy", "model.zip"),
+        progress=res("{subject}", "policy", "progress.csv"),
     output:
         png=report(
             res("{subject}", "eval", "plots", "learning_curve.png"),
@@ -114,7 +114,6 @@ rule eval_learning_curve:
             labels={"subject": "{subject}", "item": "learning curve"},
         ),
     params:
-        progress=res("{subject}", "policy", "progress.csv"),
         task=config.get("task", {}),
         code=code_version("evaluate/plots", "evaluate/stage"),
     log:

@@ -68,3 +68,15 @@ def test_metrics_json_and_summary_one_row_per_subject(tmp_path, ref):
     assert back.loc[1, "tracked_fraction"] == pytest.approx(0.25, abs=1 / 120)
     assert back.loc[1, "zero_action_fall_rate"] == 1.0
     assert np.isnan(back.loc[0, "zero_action_tracked_fraction"])  # s1 has no floor rollouts
+
+
+def test_short_episode_drawn_against_reference_phase(tmp_path, ref):
+    r = synthetic.replay_rollout(ref, episode_s=4.0, fall_fraction=0.2)  # falls after 0.8 s < one 1.1 s cycle
+    assert plots.simulated_cycles([r])["knee_flexion_r"].shape[0] == 0
+    part = plots.partial_cycles([r], cycle_s=1.1)["hip_flexion_r"]
+    assert len(part) == 1
+    pct, deg = part[0]
+    # Replayed reference, phase 0 at t = 0: hip flexion 10 + 20 cos(2 pi phase) deg at every sample.
+    np.testing.assert_allclose(deg, 10 + 20 * np.cos(2 * np.pi * pct / 100), atol=0.01)
+    out = plots.gait_cycle_figure([ref], [r], tmp_path / "g.png", formats=("png",), cycle_s=1.1)
+    assert out[0].stat().st_size > 10_000

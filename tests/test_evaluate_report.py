@@ -48,7 +48,14 @@ def test_report_builds_with_videos(repo_root, tmp_path):
     sys.path.insert(0, str(Path(__file__).parent))
     from workflow_helpers import snakemake, write_tiny_config
 
-    write_tiny_config(tmp_path)
+    import yaml
+
+    cfg_path = write_tiny_config(tmp_path)
+    cfg = yaml.safe_load(cfg_path.read_text())
+    cfg["train"] = {"total_steps": 512, "n_steps": 128, "batch_size": 64, "n_epochs": 1, "checkpoint_every_steps": 256,
+                    "vec_env": "dummy"}  # one process: fast to start, and independent of the subproc set-up
+    cfg["evaluate"] = {"episode_s": 1.0, "random_phases": 1, "video": {"width": 160, "height": 120, "fps": 10}}
+    cfg_path.write_text(yaml.safe_dump(cfg))
     shutil.copytree(demo, tmp_path / "data" / "demo01")
     snakemake(tmp_path)
     summary = pd.read_csv(tmp_path / "results" / "summary.csv")

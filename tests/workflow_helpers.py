@@ -15,17 +15,26 @@ SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 
 #: Settings that make every stage take seconds: a real run of every rule, tiny budgets.
 TINY_CONFIG: dict = {
-    "train": {"total_timesteps": 512, "n_steps": 128, "batch_size": 64, "n_epochs": 1, "checkpoint_every": 256},
-    "evaluate": {"episode_s": 1.0, "random_phases": 1, "video": {"width": 160, "height": 120, "fps": 10}},
-    "retarget": {"playback_video": {"width": 160, "height": 120, "fps": 10, "max_seconds": 1.0}},
+    "train": {"total_steps": 512, "n_steps": 128, "batch_size": 64, "n_epochs": 1, "checkpoint_every_steps": 256,
+              "net_arch": {"pi": [32, 32], "vf": [32, 32]}},
+    "evaluate": {"episode_s": 1.0, "random_phases": 1, "video": {"width": 160, "height": 120, "fps": 10.0}},
+    "retarget": {"playback_video": {"width": 160, "height": 120, "fps": 10.0, "max_seconds": 1.0}},
 }
+
+
+def _merge(base: dict, extra: dict) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = dict(base[key])
+            _merge(base[key], value)
+        else:
+            base[key] = value
 
 
 def write_tiny_config(work: Path, extra: dict | None = None) -> Path:
     """Write ``work/tiny.yaml`` (tiny budgets, data and results inside ``work``)."""
     config = {"data_dir": str(work / "data"), "results_dir": str(work / "results"), **TINY_CONFIG}
-    for key, value in (extra or {}).items():
-        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+    _merge(config, extra or {})
     (work / "data").mkdir(parents=True, exist_ok=True)
     path = work / "tiny.yaml"
     path.write_text(yaml.safe_dump(config))

@@ -35,7 +35,7 @@ elif rule == "eval_video":
 elif rule == "eval_gait_plot":
     stage.gait_figure(subject, list(sm.input.references), sm.input.rollouts, dict(sm.params.evaluate), sm.output.png)
 elif rule == "eval_learning_curve":
-    stage.learning_curve(subject, sm.params.progress, dict(sm.params.task), sm.output.png)
+    stage.learning_curve(subject, sm.input.progress, dict(sm.params.task), sm.output.png)
 elif rule == "eval_ik_plot":
     plots.ik_error_figure(list(sm.input.summaries), sm.output.png, title=f"{subject}: IK marker error")
 elif rule == "eval_events_plot":

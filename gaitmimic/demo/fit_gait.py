@@ -195,6 +195,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=COEFFICIENTS_JSON)
     ap.add_argument("--harmonics", type=int, default=N_HARMONICS)
     args = ap.parse_args(argv)
+    import opensim as osim
+
+    osim.Logger.removeFileSink()  # no opensim.log in the working directory
     doc = fit_gait_coefficients(args.tutorial_dir, args.harmonics)
     write_text(args.out, json.dumps(doc, indent=1) + "\n")
     print(f"wrote {args.out}: {len(doc['coordinates'])} coordinates, heel strikes {doc['source_heel_strikes_s']}")

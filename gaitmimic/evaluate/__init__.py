@@ -10,7 +10,8 @@ Modules, one job each:
   RMSE, key-body error, speed ratio, normalized return).
 - :mod:`~gaitmimic.evaluate.video`: MP4 of the simulated humanoid with a translucent reference ghost.
 - :mod:`~gaitmimic.evaluate.plots`: the gait-lab figure, learning curve, IK error, gait events.
-- :mod:`~gaitmimic.evaluate.summary`: one row per subject in ``summary.csv``.
+- :mod:`~gaitmimic.evaluate.summary`: one row per subject in ``summary.csv``, the per-subject metrics table.
+- :mod:`~gaitmimic.evaluate.report_html`: HTML pages for the Snakemake report (video player, tables).
 - :mod:`~gaitmimic.evaluate.stage`: the entry functions the workflow scripts call.
 - :mod:`~gaitmimic.evaluate.synthetic`: a synthetic reference and rollouts for tests and demos.
 """

@@ -79,18 +79,43 @@ def simulated_cycles(rollouts: list[Rollout]) -> dict[str, np.ndarray]:
     return {k: (np.concatenate(v) if v else np.zeros((0, 101))) for k, v in out.items()}
 
 
+def partial_cycles(rollouts: list[Rollout], cycle_s: float) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
+    """Simulated samples before a fall placed on the reference's gait phase, for episodes too short
+    for a complete simulated cycle: ``{key: [(percent, degrees), ...]}``, split where the phase wraps.
+
+    The phase of a sample is ``start_phase + time_s / cycle_s`` (the reference loops at constant cadence).
+    """
+    out: dict[str, list] = {key: [] for key, _, _ in GAIT_PANELS}
+    for r in rollouts:
+        n = steps_before_fall(r)
+        if n < 2:
+            continue
+        pct = 100.0 * ((r.start_phase + np.asarray(r.time_s[:n]) / cycle_s) % 1.0)
+        sig = gait_signals(r.qpos[:n], r.body_xpos[:n], r.body_names)
+        cuts = np.flatnonzero(np.diff(pct) < 0) + 1
+        for key in out:
+            for idx in np.split(np.arange(n), cuts):
+                if idx.size >= 2:
+                    out[key].append((pct[idx], sig[key][idx]))
+    return out
+
+
 def gait_cycle_figure(
     references: list[dict], rollouts: list[Rollout], out_png: str | Path, title: str = "",
-    formats: tuple[str, ...] = ("png", "svg"),
+    formats: tuple[str, ...] = ("png", "svg"), cycle_s: float | None = None,
 ) -> list[Path]:
     """The standard gait-lab figure: reference mean +/- SD (grey band) and the simulated humanoid
-    (red: mean of its own cycles, thin lines: single cycles) over 0-100 % of the gait cycle."""
+    (red: mean of its own cycles, thin lines: single cycles) over 0-100 % of the gait cycle.
+
+    When the humanoid never completes a cycle (it falls first) and ``cycle_s`` is given, its samples
+    are drawn dotted against the reference's phase instead (:func:`partial_cycles`)."""
     ref_cyc: dict[str, list] = {key: [] for key, _, _ in GAIT_PANELS}
     for ref in references:
         for k, v in reference_cycles(ref).items():
             if k in ref_cyc:
                 ref_cyc[k].append(v)
     sim = simulated_cycles(rollouts)
+    partial = partial_cycles(rollouts, cycle_s) if cycle_s and not len(sim["hip_flexion_r"]) else None
     pct = np.linspace(0, 100, 101)
     fig, axes = plt.subplots(2, 3, figsize=(13, 7))
     for ax, (key, name, ylabel) in zip(axes.flat, GAIT_PANELS):
@@ -104,6 +129,10 @@ def gait_cycle_figure(
             ax.plot(pct, c, color=SIM_COLOR, lw=0.5, alpha=0.35)
         if len(sc):
             ax.plot(pct, sc.mean(0), color=SIM_COLOR, lw=2, label=f"simulated mean ({len(sc)} cycles)")
+        elif partial and partial[key]:
+            for i, (x, y) in enumerate(partial[key]):
+                ax.plot(x, y, color=SIM_COLOR, lw=1.2, ls=":",
+                        label="simulated before its fall (by reference phase)" if i == 0 else None)
         else:
             ax.text(0.5, 0.5, "no complete simulated cycle", transform=ax.transAxes, ha="center", color=SIM_COLOR)
         ax.axhline(0, color="k", lw=0.5)

@@ -169,17 +169,22 @@ def gait_figure(subject: str, reference_npzs: list[str | Path], rollouts_npz: st
                 out_png: str | Path) -> list[Path]:
     """The gait-lab figure: reference cycles (mean +/- SD) against the trained policy's cycles."""
     cfg = eval_cfg_with_defaults(eval_cfg)
-    refs = []
+    refs, cycle_times = [], []
     for p in reference_npzs:
         with np.load(p, allow_pickle=False) as z:
             missing = [k for k in ("qpos", "body_xpos", "body_names", "cycle_starts") if k not in z.files]
             if missing:
                 raise InputError(p, f"reference npz lacks {missing}", "regenerate it with the retarget stage")
             refs.append({k: z[k] for k in ("qpos", "body_xpos", "body_names", "cycle_starts")})
+            rate = float(z["control_rate_hz"]) if "control_rate_hz" in z.files else None
+            starts = np.asarray(z["cycle_starts"])
+            if rate and starts.size >= 2:
+                cycle_times.append(float(np.mean(np.diff(starts))) / rate)
     rollouts = [r for r in load_rollouts(rollouts_npz) if r.policy == "policy"]
     return plots.gait_cycle_figure(refs, rollouts, out_png, title=f"{subject}: joint angles over the gait cycle "
                                    "(right side; grey = reference, red = simulated humanoid)",
-                                   formats=tuple(cfg["plots"]["formats"]))
+                                   formats=tuple(cfg["plots"]["formats"]),
+                                   cycle_s=float(np.mean(cycle_times)) if cycle_times else None)
 
 
 def learning_curve(subject: str, progress_csv: str | Path, task_cfg: dict, out_png: str | Path) -> list[Path]:

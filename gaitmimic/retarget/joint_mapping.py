@@ -202,7 +202,7 @@ def _map_arms(kin, model, torso_R: np.ndarray, q: np.ndarray, col: dict[str, int
         def residual(qq):
             R1 = chain_rotation(up_el, qq)
             R2 = R1 @ chain_rotation(lo_el, qq)
-            return np.concatenate([R1 @ u_up - d_up, R2 @ u_lo - d_lo], axis=1)
+            return np.concatenate([3.0 * (R1 @ u_up - d_up), R2 @ u_lo - d_lo], axis=1)  # upper arm first
 
         q0 = np.tile(NEUTRAL_ARMS_RAD[side], (T, 1))
         sol = solve_least_squares(residual, q0)

@@ -80,6 +80,11 @@ class GaitTracking(base.Task):
         self.foot_geom = physics.foot_geom
         self._m, self._d = model.ptr, physics.data.ptr  # raw MjModel/MjData: no wrapper overhead
         self._obs = np.zeros(self.observation_size())
+        if self.mode == "mimic":  # views of the future-reference block of the observation
+            k = self.future.size
+            o = self._obs
+            self._obs_views = (o[72:72 + 21 * k].reshape(k, 21), o[72 + 21 * k:72 + 24 * k].reshape(k, 3),
+                               o[72 + 24 * k:72 + 30 * k])
         a = self.assist_cfg
         self._assist_gains = [float(a.get(k, v)) for k, v in (
             ("kp_n_per_m", 5000.0), ("kd_n_s_per_m", 500.0), ("max_force_n", 800.0),
@@ -145,6 +150,13 @@ class GaitTracking(base.Task):
         self.r_xpos = ref.body_xpos[start:end]
         self.r_com = ref.com[start:end]
         self.r_axes = self._axes[i][start:end]
+        # Observation tables for every step of the episode (future reference frames, phase).
+        idx = np.arange(self.episode_frames + 1)[:, None] + self.future[None, :]
+        self.e_fut_joints = self.r_qpos[idx][:, :, 7:]  # (H, k, 21)
+        self.e_fut_root = self.r_qpos[idx][:, :, :3]  # (H, k, 3)
+        self.e_fut_axes = self.r_axes[idx].reshape(idx.shape[0], -1)  # (H, 6k)
+        ph = 2 * np.pi * self.r_phase[: idx.shape[0]]
+        self.e_sincos = np.stack([np.sin(ph), np.cos(ph)], axis=1)
         self.r_ee_rel = ref.body_xpos[start:end][:, self.ee_ids] - ref.qpos[start:end, None, :3]
         d = self._d
         mujoco.mj_resetData(self._m, d)
@@ -228,7 +240,6 @@ class GaitTracking(base.Task):
         """The observation as one float32 vector, written into a reused buffer (then copied)."""
         d = self._v
         t = self.t
-        ph = 2 * np.pi * self.r_phase[t]
         xmat = d.xmat[self.torso]
         qpos, qvel = d.qpos, d.qvel
         o = self._obs
@@ -247,19 +258,13 @@ class GaitTracking(base.Task):
             o[10:31] = qpos[7:]
             o[31:34] = qvel[:3] @ rot
             o[34:37] = qvel[3:6]
-            o[37:58] = 0.1 * qvel[6:]
+            np.multiply(qvel[6:], 0.1, out=o[37:58])
             o[58:70] = ((d.xpos[self.ee_ids] - qpos[:3]) @ rot).ravel()
-            o[70] = np.sin(ph)
-            o[71] = np.cos(ph)
-            fut = t + self.future
-            k = self.future.size
-            rq = self.r_qpos[fut]
-            i = 72
-            o[i:i + 21 * k] = (rq[:, 7:] - qpos[7:]).ravel()
-            i += 21 * k
-            o[i:i + 3 * k] = ((rq[:, :3] - qpos[:3]) @ rot).ravel()  # future root in the torso frame
-            i += 3 * k
-            o[i:i + 6 * k] = self.r_axes[fut].ravel()
+            o[70:72] = self.e_sincos[t]
+            v = self._obs_views
+            np.subtract(self.e_fut_joints[t], qpos[7:], out=v[0])
+            np.matmul(self.e_fut_root[t] - qpos[:3], rot, out=v[1])  # future root in the torso frame
+            v[2][:] = self.e_fut_axes[t]
         obs = o.astype(np.float32)
         if self.noise_std > 0 and not self.evaluation:
             obs += self.random.normal(0.0, self.noise_std, obs.shape).astype(np.float32)

@@ -1,0 +1,82 @@
+"""The marker stage under Snakemake: outputs, no-op reruns, per-subject reruns, bad subjects."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from workflow_helpers import REPO, planned_jobs, snakemake, write_tiny_config
+
+pytestmark = pytest.mark.workflow
+DEMO = REPO / "data" / "demo01"
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    work = tmp_path_factory.mktemp("wf_markers")
+    write_tiny_config(work)
+    for name in ("s1", "s2"):
+        shutil.copytree(DEMO, work / "data" / name)
+    snakemake(work, "markers_all")
+    return work
+
+
+def test_marker_stage_writes_every_trial(work):
+    for subject in ("s1", "s2"):
+        for trial in ("static01", "walk01"):
+            assert (work / "results" / subject / "markers" / f"{trial}.trc").stat().st_size > 10_000
+        assert (work / "results" / subject / "events" / "walk01.csv").exists()
+    assert not (work / "results" / "s1" / "events" / "static01.csv").exists(), "a static trial has no gait events"
+
+
+def test_second_run_has_nothing_to_do(work):
+    assert planned_jobs(work, "markers_all") == {}
+
+
+def _reexport(c3d_path):
+    """Change one sample by 0.5 mm, as a re-export of the trial would (a bare touch keeps the content,
+    and Snakemake rightly ignores a new timestamp on unchanged content)."""
+    import ezc3d
+
+    c3d = ezc3d.c3d(str(c3d_path))
+    points = c3d["data"]["points"]
+    points[0, 0, 10] += 0.5
+    c3d["data"]["points"] = points
+    c3d.write(str(c3d_path))
+
+
+def test_changing_one_raw_file_reruns_only_that_subject(work):
+    _reexport(work / "data" / "s2" / "walk01.c3d")
+    jobs = planned_jobs(work, "markers_all")
+    assert jobs == {"markers": 1, "events": 1, "markers_all": 1}
+    snakemake(work, "markers_all")
+    assert planned_jobs(work, "markers_all") == {}
+
+
+def test_new_subject_runs_only_the_new_subject(work):
+    shutil.copytree(DEMO, work / "data" / "s3")
+    try:
+        assert planned_jobs(work, "markers_all") == {"markers": 2, "events": 1, "markers_all": 1}
+    finally:
+        shutil.rmtree(work / "data" / "s3")
+
+
+def test_bad_subject_fails_alone_with_a_clear_error(work):
+    bad = work / "data" / "bad"
+    bad.mkdir()
+    (bad / "static.c3d").write_bytes((DEMO / "static01.c3d").read_bytes())
+    (bad / "walk.c3d").write_text("this is not a C3D file\n")
+    (work / "data" / "empty").mkdir()
+    try:
+        proc = snakemake(work, "markers_all", "--keep-going", check=False)
+        assert proc.returncode != 0
+        log = (work / "results" / "bad" / "logs" / "markers" / "walk.log").read_text()
+        assert "walk.c3d" in log and "Fix:" in log, log[-2000:]
+        assert not (work / "results" / "bad" / "markers" / "walk.trc").exists(), "no partial output"
+        assert (work / "results" / "bad" / "markers" / "static.trc").exists(), "the good trial still ran"
+        assert "empty: no .c3d or .trc files" in proc.stderr + proc.stdout
+    finally:
+        shutil.rmtree(bad)
+        shutil.rmtree(work / "data" / "empty")
+        shutil.rmtree(work / "results" / "bad", ignore_errors=True)

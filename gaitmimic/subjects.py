@@ -42,8 +42,12 @@ def _trial_files(folder: Path) -> dict[str, Path]:
     return files
 
 
-def discover_subjects(data_dir: str | Path, static_pattern: str) -> list[Subject]:
-    """Find every subject under ``data_dir``. Folders without raw files are reported and skipped."""
+def discover_subjects(data_dir: str | Path, static_pattern: str, skipped: list[str] | None = None) -> list[Subject]:
+    """Find every subject under ``data_dir``.
+
+    Folders without raw files are skipped; a message for each is appended to ``skipped`` (when given)
+    and issued as a warning.
+    """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise InputError(data_dir, "the data folder does not exist", "create it and put one folder per subject in it, or set `data_dir`")
@@ -52,8 +56,11 @@ def discover_subjects(data_dir: str | Path, static_pattern: str) -> list[Subject
     for folder in sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
         trials = _trial_files(folder)
         if not trials:
-            warnings.warn(f"{folder}: no .c3d or .trc files, so it is not a subject and was skipped. "
-                          "Fix: put the subject's raw recordings in it, or remove the folder.", stacklevel=2)
+            message = (f"{folder}: no .c3d or .trc files, so it is not a subject and was skipped. "
+                       "Fix: put the subject's raw recordings in it, or remove the folder.")
+            if skipped is not None:
+                skipped.append(message)
+            warnings.warn(message, stacklevel=2)
             continue
         if not re.fullmatch(NAME_PATTERN, folder.name):
             raise InputError(folder, "the subject name has characters other than letters, digits, '_', '.', '-'", "rename the folder")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import json
+import shutil
 import logging
 import pickle
 import sys
@@ -76,6 +78,21 @@ def make_vec_env(humanoid_xml, reference_npzs, task_cfg: dict, n_envs: int, seed
     return VecMonitor(venv)
 
 
+#: Train keys that may change without invalidating checkpoints (a longer budget resumes).
+RESUMABLE_KEYS = ("total_steps", "budget", "long_total_steps", "checkpoint_every_steps", "keep_checkpoints",
+                  "device", "torch_threads", "vec_env")
+
+
+def run_fingerprint(humanoid_xml, reference_npzs, task_cfg: dict, train_cfg: dict, n_envs: int) -> str:
+    """Hash of everything a checkpoint depends on: inputs' bytes, task config, training config."""
+    h = hashlib.sha256()
+    for p in [humanoid_xml, *reference_npzs]:
+        h.update(Path(p).read_bytes())
+    cfg = {k: v for k, v in train_cfg.items() if k not in RESUMABLE_KEYS}
+    h.update(json.dumps([task_cfg, cfg, n_envs], sort_keys=True, default=str).encode())
+    return h.hexdigest()[:16]
+
+
 def _lr(cfg: dict):
     lr0 = float(cfg["learning_rate"])
     if cfg["lr_schedule"] == "constant":
@@ -119,7 +136,16 @@ def train_policy(humanoid_xml, reference_npzs: list, out_dir, task_cfg: dict | N
     seed = int(cfg["seed"])
     venv = make_vec_env(humanoid_xml, reference_npzs, tcfg, n_envs, seed, cfg["vec_env"])
     rate_hz = float(venv.env_method("control_rate_hz", indices=[0])[0])
+    fingerprint = run_fingerprint(humanoid_xml, reference_npzs, tcfg, cfg, n_envs)
     latest = latest_checkpoint(ckpt_dir)
+    if latest is not None and latest.get("fingerprint", fingerprint) != fingerprint:
+        stale = out / "checkpoints.stale"
+        log.warning("checkpoints in %s come from other inputs or settings: moved to %s, training from scratch",
+                    ckpt_dir, stale)
+        shutil.rmtree(stale, ignore_errors=True)
+        ckpt_dir.rename(stale)
+        ckpt_dir.mkdir()
+        latest = None
     resumed_from = 0
     if latest is not None:
         resumed_from = int(latest["steps"])
@@ -144,7 +170,8 @@ def train_policy(humanoid_xml, reference_npzs: list, out_dir, task_cfg: dict | N
                                    read_progress_rows(ckpt_dir / "progress.csv", resumed_from),
                                    backup_path=ckpt_dir / "progress.csv")
     callbacks = [ScheduleCallback(total),
-                 CheckpointCallback(ckpt_dir, cfg["checkpoint_every_steps"], cfg["keep_checkpoints"]),
+                 CheckpointCallback(ckpt_dir, cfg["checkpoint_every_steps"], cfg["keep_checkpoints"],
+                                    fingerprint=fingerprint),
                  progress] + list(extra_callbacks or [])
     t0 = time.time()
     remaining = total - resumed_from
@@ -163,7 +190,7 @@ def train_policy(humanoid_xml, reference_npzs: list, out_dir, task_cfg: dict | N
     info = {
         "total_steps": int(model.num_timesteps), "resumed_from_steps": resumed_from, "wall_s_this_run": round(wall, 1),
         "steps_per_s_this_run": round((model.num_timesteps - resumed_from) / max(wall, 1e-9), 1),
-        "n_envs": n_envs, "seed": seed, "device": str(model.device), "control_rate_hz": rate_hz,
+        "n_envs": n_envs, "seed": seed, "fingerprint": fingerprint, "device": str(model.device), "control_rate_hz": rate_hz,
         "humanoid_xml": str(humanoid_xml), "reference_npzs": [str(p) for p in reference_npzs],
         "task_cfg": tcfg, "train_cfg": cfg, "progress_last": progress.rows[-1] if progress.rows else None,
         "model_changes": ("mimic mode: stock motors replaced by PD position servos, torque limits gear x "

@@ -44,8 +44,9 @@ class CheckpointCallback(BaseCallback):
     latest.json is written last, so a run killed mid-save resumes from the previous checkpoint.
     """
 
-    def __init__(self, ckpt_dir: Path, every_steps: int, keep: int = 2, on_save=None):
+    def __init__(self, ckpt_dir: Path, every_steps: int, keep: int = 2, on_save=None, fingerprint: str = ""):
         super().__init__()
+        self.fingerprint = fingerprint
         self.dir = Path(ckpt_dir)
         self.every = max(int(every_steps), 1)
         self.keep = max(int(keep), 1)
@@ -68,7 +69,8 @@ class CheckpointCallback(BaseCallback):
         save_model_atomic(self.model, vecnorm, self.dir / f"{name}.zip",
                           self.dir / f"{name}_vecnormalize.pkl" if vecnorm is not None else None)
         info = {"steps": steps, "model": f"{name}.zip",
-                "vecnormalize": f"{name}_vecnormalize.pkl" if vecnorm is not None else None}
+                "vecnormalize": f"{name}_vecnormalize.pkl" if vecnorm is not None else None,
+                "fingerprint": self.fingerprint}
         write_text(self.dir / LATEST, json.dumps(info))
         old = sorted(self.dir.glob("ckpt_*.zip"))[: -self.keep]
         for p in old:

@@ -2,9 +2,9 @@
 
 import hashlib
 import re
-import sys
-import warnings
 from pathlib import Path
+
+from snakemake.logging import logger
 
 from gaitmimic.subjects import discover_subjects
 
@@ -19,11 +19,10 @@ def _select(subjects):
     return [s for s in subjects if (not wanted or s.name in wanted) and s.name not in unwanted]
 
 
-with warnings.catch_warnings(record=True) as _skipped:
-    warnings.simplefilter("always")
-    _SUBJECTS = {s.name: s for s in _select(discover_subjects(DATA, config["subjects"]["static_pattern"]))}
-for _w in _skipped:
-    print(f"WARNING: {_w.message}", file=sys.stderr)
+_skipped = []
+_SUBJECTS = {s.name: s for s in _select(discover_subjects(DATA, config["subjects"]["static_pattern"], _skipped))}
+for _message in _skipped:
+    logger.warning(f"WARNING: {_message}")
 SUBJECTS = sorted(_SUBJECTS)
 SUBJECT_INFO = {name: s.info for name, s in _SUBJECTS.items()}
 _ALL_TRIALS = sorted({t for s in _SUBJECTS.values() for t in s.trials})
@@ -171,11 +170,8 @@ def eval_report_files(wildcards):
 # --- opensim (owner opensim): input functions of rules/scale.smk and rules/ik.smk ---------------
 def scale_standing_trc(wildcards):
     """The walking trial that subject.yaml names for a standing window (used when the static trial is unusable)."""
-    info = SUBJECT_INFO[wildcards.subject]
-    trial = info.get("standing_trial")
-    if trial is None or not info.get("standing_window_s"):
-        return []
-    return res(wildcards.subject, "markers", f"{trial}.trc")
+    trial = SUBJECT_INFO[wildcards.subject].get("standing_trial")
+    return [] if trial is None else res(wildcards.subject, "markers", f"{trial}.trc")
 
 
 def opensim_subject_info(wildcards):

@@ -80,3 +80,16 @@ def test_short_episode_drawn_against_reference_phase(tmp_path, ref):
     np.testing.assert_allclose(deg, 10 + 20 * np.cos(2 * np.pi * pct / 100), atol=0.01)
     out = plots.gait_cycle_figure([ref], [r], tmp_path / "g.png", formats=("png",), cycle_s=1.1)
     assert out[0].stat().st_size > 10_000
+
+
+def test_reference_gait_fills_short_episodes(tmp_path, ref):
+    np.savez(tmp_path / "ref.npz", **ref)
+    got = stage.reference_gait([tmp_path / "ref.npz"])
+    assert got["stride_length_m"] == pytest.approx(1.1)  # 1 m/s x 1.1 s
+    assert got["cadence_spm"] == pytest.approx(120 / 1.1)
+    short = [synthetic.replay_rollout(ref, episode_s=1.0)]  # one heel strike only: nothing measured
+    m = stage.write_metrics("s", short, {"episode_s": 1.0}, tmp_path / "m.json", tmp_path / "m.csv",
+                            tmp_path / "m.html", [tmp_path / "ref.npz"])
+    assert m["policy"]["reference_cadence_spm"] == pytest.approx(109.09, abs=0.01)
+    assert m["policy"]["cadence_spm"] is None and m["policy"]["cadence_ratio"] is None
+    assert "n/a" in (tmp_path / "m.html").read_text()

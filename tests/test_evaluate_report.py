@@ -65,3 +65,12 @@ def test_report_builds_with_videos(repo_root, tmp_path):
     page = (tmp_path / "results" / "report.html").read_text(errors="replace")
     for name in ("demo01_policy_video.html", "gait_cycle.png", "metrics.html", "summary.html", "learning_curve.png"):
         assert name in page, name
+    if shutil.which("chromium"):  # open it in headless Chromium and show the policy video
+        import subprocess
+
+        shot = tmp_path / "results" / "report_screenshot.png"
+        proc = subprocess.run([sys.executable, str(repo_root / "bench" / "report_screenshot.py"), "--report",
+                               str(tmp_path / "results" / "report.html"), "--out", str(shot), "--click", "demo01",
+                               "--click", "evaluate", "--click", "view:video: policy"], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert shot.stat().st_size > 20_000

@@ -98,3 +98,11 @@ def test_a_one_frame_static_trial_is_an_error_unless_a_standing_window_is_named(
     assert report["source"].startswith("standing window 0.1-0.6 s")
     assert report["time_range_s"][1] - report["time_range_s"][0] == pytest.approx(0.5, abs=0.011)
     assert (tmp_path / "s.osim").is_file()
+
+
+def test_a_standing_trial_without_a_window_is_not_taken_for_a_static_trial(pig, tmp_path):
+    """No static trial: the workflow passes the named standing trial as both inputs; without a window -> error."""
+    with pytest.raises(InputError, match="standing_window_s"):
+        scale_subject(pig[0], tmp_path / "s.osim", tmp_path / "r.json", subject="s", mass_kg=47.5, height_m=1.505,
+                      model_cfg={"generic": "builtin"}, standing_trc=pig[0], standing_window_s=None)
+    assert _nothing_written(tmp_path)

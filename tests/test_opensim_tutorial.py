@@ -82,3 +82,23 @@ def test_scale_report_matches_tutorial_marker_placer(runs):
     # OpenSim's marker placer logs RMS 0.0331 m for this subject; ours reports the same quantity.
     assert report["marker_errors"]["rms_m"] == pytest.approx(0.0331, abs=5e-4)
     assert any("RMS" in w for w in report["warnings"])            # above the 1 cm best-practice limit
+
+
+def test_our_defaults_on_the_tutorial(runs, shared_data, tmp_path):
+    """Our default settings (measurement-based femur/tibia, whole static trial) on the same data, for reference:
+    the tutorial overrides femur/tibia with manual factors, which is why its angles differ by a few degrees."""
+    theirs, _, _, tutorial_summary = runs
+    tut = shared_data / "opensim-tutorial5"
+    model_cfg = {"generic": str(tut / "gait2354_simbody.osim"), "marker_set": str(tut / "gait2354_Scale_MarkerSet.xml")}
+    report = scale_subject(tut / "subject01_static.trc", tmp_path / "s.osim", tmp_path / "r.json", subject="subject01",
+                           mass_kg=72.6, height_m=1.8034, model_cfg=model_cfg)
+    summary = run_ik(tmp_path / "s.osim", tut / "subject01_walk1.trc", tmp_path / "w.mot", tmp_path / "w.json", model_cfg=model_cfg)
+    t_ref, ref = mot_columns(theirs / "subject01_walk1_ik.mot")
+    t, x = mot_columns(tmp_path / "w.mot")
+    errors = {c: rmse_deg(t_ref, ref[c], t, x[c]) for c in COMPARED}
+    print(f"\ndefaults: femur {report['scale_factors']['femur_r'][0]:.3f} tibia {report['scale_factors']['tibia_r'][0]:.3f} "
+          f"(tutorial manual 1.147 / 0.989); IK RMS median {summary['marker_rms_m']['median'] * 100:.3f} cm "
+          f"(tutorial settings {tutorial_summary['marker_rms_m']['median'] * 100:.3f} cm); largest angle RMSE vs tutorial "
+          + ", ".join(f"{c} {e:.2f}" for c, e in sorted(errors.items(), key=lambda kv: -kv[1])[:4]))
+    assert abs(summary["marker_rms_m"]["median"] - tutorial_summary["marker_rms_m"]["median"]) < 0.001
+    assert max(errors.values()) < 5.0

@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("opensim")
 
-from retarget_helpers import DEMO, UPSTREAM_SUBJECTS, run_upstream  # noqa: E402
+from retarget_helpers import DEMO, REPO, UPSTREAM_SUBJECTS, run_upstream  # noqa: E402
 
 from gaitmimic import humanoid  # noqa: E402
 from gaitmimic.retarget import checks, pipeline  # noqa: E402
@@ -26,9 +26,7 @@ def subject(request, tmp_path_factory):
         if not (raw / f"{walk}.c3d").is_file():
             pytest.skip(f"demo subject not generated at {raw}")
     else:
-        from conftest import SHARED_DATA
-
-        raw = SHARED_DATA / "btk-plugingait"
+        raw = REPO.parent / "shared" / "data" / "btk-plugingait"
         if not raw.is_dir():
             pytest.skip(f"real recordings not found at {raw}")
     out = tmp_path_factory.mktemp(f"rt_{name}")

@@ -82,3 +82,14 @@ def test_same_seed_same_policy_and_load_policy(tmp_path, reference):
 def test_long_budget_setting():
     assert merge_train_cfg({"budget": "long"})["total_steps"] == merge_train_cfg({})["long_total_steps"]
     assert merge_train_cfg({})["total_steps"] == 300_000
+
+
+def test_changed_settings_do_not_resume_old_checkpoints(tmp_path, reference):
+    out = tmp_path / "policy"
+    cfg = {**TINY, "total_steps": 128}
+    train_policy(suite_humanoid_xml(), [reference], out, {}, cfg, n_envs=1)
+    longer = train_policy(suite_humanoid_xml(), [reference], out, {}, {**cfg, "total_steps": 256}, n_envs=1)
+    assert longer["resumed_from_steps"] == 128  # a longer budget continues
+    changed = train_policy(suite_humanoid_xml(), [reference], out, {}, {**cfg, "gamma": 0.9}, n_envs=1)
+    assert changed["resumed_from_steps"] == 0 and changed["total_steps"] == 128
+    assert (out / "checkpoints.stale" / "latest.json").is_file()

@@ -193,7 +193,7 @@ def learning_curve_figure(progress_csv: str | Path, out_png: str | Path, title: 
             ax.text(0.5, 0.5, "not logged", transform=ax.transAxes, ha="center")
             continue
         d = df[[x, col]].apply(pd.to_numeric, errors="coerce").dropna()
-        ax.plot(d[x], d[col], color="tab:blue", lw=1.5, label=col)
+        ax.plot(d[x], d[col], color="tab:blue", lw=1.5, marker="o", ms=3, label=col)
         ax.set_xlabel("environment steps")
         ax.set_ylabel(col)
         ax.grid(alpha=0.3)

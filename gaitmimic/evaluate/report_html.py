@@ -40,6 +40,12 @@ def video_page(mp4: str | Path, out_html: str | Path, title: str, lines: list[st
 def table_page(df: pd.DataFrame, out_html: str | Path, title: str, note: str = "", transpose: bool = False) -> None:
     """``df`` as a styled HTML table (numbers to 4 significant digits, missing values as "n/a")."""
     shown = df.set_index(df.columns[0]).T if transpose else df
-    table = shown.to_html(index=transpose, na_rep="n/a", float_format=lambda v: f"{v:.4g}", border=0)
+
+    def cell(v):
+        if v is None or (isinstance(v, float) and v != v):
+            return "n/a"
+        return f"{v:.4g}" if isinstance(v, float) else v
+
+    table = shown.map(cell).to_html(index=transpose, border=0)
     body = f"<h3>{html.escape(title)}</h3>\n{table}\n" + (f"<p class='note'>{html.escape(note)}</p>" if note else "")
     write_text(out_html, _page(title, body))

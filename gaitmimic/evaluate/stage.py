@@ -97,13 +97,41 @@ def evaluate_subject(
         rollouts += collect_rollouts(env_factory, lambda env: zero_action(env.action_space.shape), "zero_action",
                                      len(refs), cfg)
     save_rollouts(out_rollouts_npz, rollouts)
-    return write_metrics(subject, rollouts, cfg, out_metrics_json, out_metrics_csv, out_metrics_html)
+    return write_metrics(subject, rollouts, cfg, out_metrics_json, out_metrics_csv, out_metrics_html, refs)
+
+
+def reference_gait(reference_npzs: list[str | Path]) -> dict:
+    """The subject's stride length (m, root advance per cycle) and cadence (steps/min) from the
+    reference files' gait cycles, averaged over trials (NaN when no file has a complete cycle)."""
+    lengths, cadences = [], []
+    for p in reference_npzs:
+        with np.load(p, allow_pickle=False) as z:
+            starts = np.asarray(z["cycle_starts"]) if "cycle_starts" in z.files else np.zeros(0)
+            if starts.size < 2 or "control_rate_hz" not in z.files:
+                continue
+            rate = float(z["control_rate_hz"])
+            cadences.append(120.0 * rate / float(np.mean(np.diff(starts))))
+            if "stride_m" in z.files:
+                lengths.append(float(np.asarray(z["stride_m"])[0]))
+    mean = lambda v: float(np.mean(v)) if v else float("nan")  # noqa: E731
+    return {"stride_length_m": mean(lengths), "cadence_spm": mean(cadences)}
+
+
+def _fill_reference_gait(m: dict, ref: dict) -> None:
+    """Use the reference files' stride and cadence where the episodes were too short to measure them."""
+    for key in ("stride_length_m", "cadence_spm"):
+        if not np.isfinite(m.get(f"reference_{key}", float("nan"))) and np.isfinite(ref.get(key, float("nan"))):
+            m[f"reference_{key}"] = ref[key]
+    for key, ratio in (("stride_length_m", "stride_length_ratio"), ("cadence_spm", "cadence_ratio")):
+        a, b = m.get(key, float("nan")), m.get(f"reference_{key}", float("nan"))
+        m[ratio] = float(a / b) if np.isfinite(a) and np.isfinite(b) and b else float("nan")
 
 
 def write_metrics(subject: str, rollouts: list[Rollout], cfg: dict, out_json: str | Path, out_csv: str | Path,
-                  out_html: str | Path | None = None) -> dict:
+                  out_html: str | Path | None = None, reference_npzs: list[str | Path] | None = None) -> dict:
     """Aggregate rollouts per policy into ``metrics.json``, the per-subject table ``metrics.csv`` and,
-    for the report, the same table as HTML."""
+    for the report, the same table as HTML. ``reference_npzs`` supply the subject's stride length and
+    cadence when the episodes are too short to measure them on the reference (fewer than two strides)."""
     cfg = eval_cfg_with_defaults(cfg)
     result = {
         "subject": subject,
@@ -112,10 +140,14 @@ def write_metrics(subject: str, rollouts: list[Rollout], cfg: dict, out_json: st
         "termination_error_threshold": float(cfg["termination_error_threshold"]),
         "definitions": (M.__doc__ or "").strip(),
     }
+    ref_gait = reference_gait(reference_npzs) if reference_npzs else {}
+    if ref_gait:
+        result["reference_gait"] = ref_gait
     for name in dict.fromkeys(r.policy for r in rollouts):
         result[name] = M.aggregate_metrics([r for r in rollouts if r.policy == name],
                                            threshold=float(cfg["termination_error_threshold"]),
                                            key_bodies=list(cfg["key_bodies"]))
+        _fill_reference_gait(result[name], ref_gait)
     result = summary.json_safe(result)
     write_text(out_json, json.dumps(result, indent=2) + "\n")
     table = summary.metrics_table(result)

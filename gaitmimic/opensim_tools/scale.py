@@ -275,6 +275,9 @@ def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_repor
         scaled.setName(subject)
         with atomic_path(out_osim) as tmp:
             scaled.printToXML(str(tmp))
-        write_text(Path(out_osim).with_name(f"{Path(out_osim).stem}_setup_scale.xml"), setup.read_text())
+        note = ("<!-- Record of the ScaleTool setup that produced this model (gaitmimic.opensim_tools.scale); "
+                "its file names pointed into a scratch folder that no longer exists. -->\n")
+        head, _, body = setup.read_text().partition("\n")
+        write_text(Path(out_osim).with_name(f"{Path(out_osim).stem}_setup_scale.xml"), head + "\n" + note + body)
         write_text(out_report, json.dumps(report, indent=2) + "\n")
     return report

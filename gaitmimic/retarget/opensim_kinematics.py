@@ -73,13 +73,16 @@ class OpenSimKinematics:
 
 
 def _quiet_opensim():
-    import opensim as osim
-
+    """``opensim`` with the C numeric locale (via the opensim stage's helper), errors-only logging and no
+    ``opensim.log`` file in the working directory."""
     try:
-        osim.Logger.setLevelString("error")
-        osim.Logger.removeFileSink()  # no opensim.log in the working directory
-    except Exception:  # pragma: no cover - older bindings
-        pass
+        from gaitmimic.opensim_tools.runtime import import_opensim
+
+        osim = import_opensim()
+    except ImportError:  # pragma: no cover - the opensim stage's helpers are part of the package
+        import opensim as osim
+    osim.Logger.removeFileSink()
+    osim.Logger.setLevelString("error")
     return osim
 
 
@@ -271,9 +274,3 @@ def subject_segments(osim_path: str | Path) -> SubjectSegments:
         thigh_m=thigh, shank_m=shank, foot_m=FOOT_LENGTH_PER_HEEL_MTP * heel_mtp, trunk_scale=float(trunk),
         upper_arm_m=upper, lower_arm_m=lower, masses_kg={k: v for k, v in masses.items() if v > 0},
     )
-
-
-def opensim_leg_length(kin_or_osim) -> float:
-    """Hip-knee + knee-ankle centre distance (m) of the right leg, from a model path (default pose)."""
-    seg = subject_segments(kin_or_osim)
-    return seg.thigh_m + seg.shank_m

@@ -132,7 +132,8 @@ def retarget_trial(osim_path, mot_path, humanoid_xml, events_csv=None, markers_j
     joints = np.clip(joints, lo_hi[:, 0], lo_hi[:, 1])
 
     seg = opensim_kinematics.subject_segments(osim_path)
-    ratio = humanoid.leg_length(model) / (seg.thigh_m + seg.shank_m)
+    leg = humanoid.leg_length(model)
+    ratio = leg / (seg.thigh_m + seg.shank_m)
     target = root.target_hip_midpoint(kin, ratio, belt)
     root_pos = target - root.hip_midpoint_offsets(model, torso_R, joints)
     start_xy = root_pos[0, :2].copy()
@@ -169,19 +170,22 @@ def retarget_trial(osim_path, mot_path, humanoid_xml, events_csv=None, markers_j
         "clipped_frames": clipped, "grounding": ground_info,
         "stance_sliding_max_m": float(max((s["sliding_m"] for s in sliding), default=0.0)),
         "penetration_max_m": grounding.penetration_m(model, qpos),
-        "knee_angle_error_max_deg": _knee_error_deg(kin, joints),
-        "centre_error_mean_frac_leg": centre_error(model, qpos, centres, humanoid.leg_length(model)),
+        "knee_angle_error_max_deg": _flexion_error_deg(kin, joints, "knee", "knee_angle", 1.0),
+        "ankle_angle_error_max_deg": _flexion_error_deg(kin, joints, "ankle_y", "ankle_angle", -1.0),
+        "centre_error_mean_frac_leg": centre_error(model, qpos, centres, leg),
+        "centre_error_world_mean_frac_leg": centre_error(model, qpos, centres, leg, relative_to_hips=False),
     }
     return RetargetResult(ref, centres, names, report)
 
 
-def _knee_error_deg(kin, joints) -> float | None:
+def _flexion_error_deg(kin, joints, joint: str, coordinate: str, sign: float) -> float | None:
+    """Largest |humanoid angle - sign * OpenSim coordinate| (deg) over both sides; None without the coordinate."""
     errs = []
     for side, s in (("right", "r"), ("left", "l")):
-        name = f"knee_angle_{s}"
+        name = f"{coordinate}_{s}"
         if name in kin.coordinates:
-            j = humanoid.JOINT_NAMES.index(f"{side}_knee")
-            errs.append(np.max(np.abs(np.rad2deg(joints[:, j] - kin.coordinates[name]))))
+            j = humanoid.JOINT_NAMES.index(f"{side}_{joint}")
+            errs.append(np.max(np.abs(np.rad2deg(joints[:, j] - sign * kin.coordinates[name]))))
     return float(max(errs)) if errs else None
 
 

@@ -58,8 +58,8 @@ def seed_terms(joint_angles: np.ndarray, joint_angles_ref: np.ndarray, torso_upr
 
     track: exp(-track_scale * mean squared joint-angle deviation (rad^2));
     upright: tolerance on the torso z-axis' vertical component (1 when >= 0.9, 0 when upside down),
-    as dm_control's humanoid; control: dm_control's small-control term (1 at zero effort, 5/6 at
-    full effort on every motor, averaged).
+    as dm_control's humanoid; control: mean over motors of a quadratic tolerance on the normalized
+    torque command (1 at zero effort, 0 at full effort).
     """
     d = joint_angles - joint_angles_ref
     upright = float(rewards.tolerance(torso_upright, bounds=(0.9, float("inf")), sigmoid="linear",
@@ -68,7 +68,7 @@ def seed_terms(joint_angles: np.ndarray, joint_angles_ref: np.ndarray, torso_upr
     return {
         "track": exp_kernel(float(d @ d) / d.size, track_scale),
         "upright": upright,
-        "control": float(np.mean((4 + small) / 5)),
+        "control": float(np.mean(small)),
     }
 
 

@@ -73,7 +73,8 @@ def make_vec_env(humanoid_xml, reference_npzs, task_cfg: dict, n_envs: int, seed
 
     fns = [functools.partial(_make_one, str(humanoid_xml), [str(p) for p in reference_npzs], task_cfg, seed + i)
            for i in range(n_envs)]
-    venv = SubprocVecEnv(fns) if (kind == "subproc" and n_envs > 1) else DummyVecEnv(fns)
+    # fork: workers must not re-import __main__ (a Snakemake script runs as __main__).
+    venv = SubprocVecEnv(fns, start_method="fork") if (kind == "subproc" and n_envs > 1) else DummyVecEnv(fns)
     venv.seed(seed)
     return VecMonitor(venv)
 

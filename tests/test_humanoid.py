@@ -30,6 +30,7 @@ def test_stock_humanoid_widened_ranges_and_layout(tmp_path):
     assert r["right_hip_y"][1] == pytest.approx(35.0) and r["left_hip_y"][1] == pytest.approx(35.0)
     assert r["right_hip_x"][1] == pytest.approx(20.0) and r["left_hip_x"][1] == pytest.approx(20.0)
     assert r["right_ankle_y"][0] == pytest.approx(-55.0)
+    assert r["right_elbow"][0] == pytest.approx(-115.0) and r["left_elbow"][0] == pytest.approx(-115.0)
     stock = mujoco.MjModel.from_xml_path(str(humanoid.suite_humanoid_path()))
     assert np.isclose(sum(model.body_mass), sum(stock.body_mass))  # no scaling asked: stock masses
     assert humanoid.leg_length(model) == pytest.approx(humanoid.STOCK_THIGH + humanoid.STOCK_SHANK, abs=0.003)

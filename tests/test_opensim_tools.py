@@ -9,6 +9,7 @@ import pytest
 
 from gaitmimic.opensim_tools import marker_sets
 from gaitmimic.opensim_tools.ik import run_ik
+from gaitmimic.opensim_tools.reports import read_table
 from gaitmimic.opensim_tools.runtime import force_c_locale, import_opensim
 from gaitmimic.opensim_tools.scale import scale_subject
 from gaitmimic.opensim_tools.setup_xml import write_scale_setup
@@ -89,9 +90,14 @@ def test_frames_with_too_few_markers_are_flagged(shared_data, tmp_path):
     walk = read_trc(tut / "subject01_walk1.trc").select_time(0.0, 0.5)
     walk.xyz_m[10:13, 5:] = np.nan                # frames 10-12 keep 5 of 41 markers
     walk.xyz_m[20, 0] = np.nan                    # frame 20 misses one marker only
+    walk.xyz_m[25] = np.nan                       # frame 25 has no marker at all: OpenSim cannot solve it
     write_trc(tmp_path / "walk.trc", walk)
     s = run_ik(tmp_path / "m.osim", tmp_path / "walk.trc", tmp_path / "w.mot", tmp_path / "w.json", model_cfg=model_cfg)
     print(f"\nflagged {s['flagged_frames']}, missing markers {s['frames_missing_markers']}, min markers {s['min_markers']}")
-    assert s["flagged_frames"] == [10, 11, 12]
-    assert s["frames_missing_markers"] == [10, 11, 12, 20]
+    assert s["flagged_frames"] == [10, 11, 12, 25]
+    assert s["frames_missing_markers"] == [10, 11, 12, 20, 25]
     assert s["per_frame"]["n_markers"][10] < s["min_markers"] <= s["per_frame"]["n_markers"][20]
+    assert s["interpolated_frames"] == [25] and s["per_frame"]["rms_m"][25] is None
+    t, mot = read_table(tmp_path / "w.mot")[1:]
+    assert len(t) == len(walk.time_s) == s["n_frames"]          # the .mot still covers every frame
+    assert np.all(np.isfinite(mot))

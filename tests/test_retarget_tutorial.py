@@ -154,3 +154,23 @@ def test_playback_video_written(walk):
     reader.close()
     print(f"playback video: {n} frames of {shape}")
     assert n == 11 and shape == (240, 320, 3)
+
+
+def test_treadmill_settings_from_the_marker_stage_and_config(walk, tmp_path):
+    osim, xml = walk["osim"], walk["xml"]
+    mot = walk["ref"].source_mot
+    js = tmp_path / "walk_markers.json"
+    js.write_text(json.dumps({"treadmill": True, "belt_speed_mps": 1.0}))
+    a = pipeline.retarget_trial(osim, mot, xml, None, js)
+    js.write_text(json.dumps({"treadmill": False, "belt_speed_mps": 0.0}))
+    b = pipeline.retarget_trial(osim, mot, xml, None, js)
+    c = pipeline.retarget_trial(osim, mot, xml, None, None, {"belt_speed_mps": 0.8})
+    for name, r in (("json 1.0", a), ("json off", b), ("config 0.8", c)):
+        print(f"{name}: treadmill {r.reference.treadmill}, belt {r.reference.belt_speed_mps:.2f} "
+              f"({r.report['belt_speed_source']}), speed {r.report['speed_mps']:.3f} m/s, "
+              f"root correction {r.report['grounding']['horizontal_correction_max_m']:.3f} m")
+    assert a.reference.treadmill and a.reference.belt_speed_mps == 1.0 and a.report["belt_speed_source"] == "markers_json"
+    assert not b.reference.treadmill and b.reference.belt_speed_mps == 0.0
+    assert c.reference.belt_speed_mps == 0.8 and c.report["belt_speed_source"] == "config"
+    # the stance-foot anchoring absorbs a wrong belt speed, but only with large root corrections
+    assert b.report["grounding"]["horizontal_correction_max_m"] > 1.0 > a.report["grounding"]["horizontal_correction_max_m"]

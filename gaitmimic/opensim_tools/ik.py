@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,8 @@ def _summary(data: TrcData, model_xyz: np.ndarray, time_model: np.ndarray, marke
     dist = np.linalg.norm(model_xyz - exp, axis=-1)                     # (n, k), NaN where missing
     present = np.isfinite(dist)
     n_present = present.sum(axis=1)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)          # frames without any marker: NaN
         frame_rms = np.sqrt(np.nanmean(dist ** 2, axis=1))
         frame_max = np.nanmax(np.where(present, dist, -np.inf), axis=1)
     frame_max[~np.isfinite(frame_max)] = np.nan
@@ -86,6 +88,18 @@ def _summary(data: TrcData, model_xyz: np.ndarray, time_model: np.ndarray, marke
     }
 
 
+def _interpolate_mot(mot: Path, time_s: np.ndarray) -> None:
+    """Rewrite an OpenSim .mot on ``time_s``, coordinates linearly interpolated (frames IK could not solve)."""
+    lines = mot.read_text().splitlines()
+    end = next(i for i, line in enumerate(lines) if line.strip().lower() == "endheader")
+    columns = lines[end + 1].split("\t")
+    values = np.array([[float(v) for v in line.split()] for line in lines[end + 2:] if line.strip()])
+    table = np.column_stack([time_s] + [np.interp(time_s, values[:, 0], values[:, j]) for j in range(1, values.shape[1])])
+    header = [f"nRows={len(time_s)}" if line.startswith("nRows=") else line for line in lines[:end + 1]]
+    body = ["\t".join(f"{v:.8f}" for v in row) for row in table]
+    mot.write_text("\n".join(header + ["\t".join(columns)] + body) + "\n")
+
+
 def run_ik(model_osim: str | Path, trc: str | Path, out_mot: str | Path, out_summary: str | Path, *,
            model_cfg: dict[str, Any] | None = None, ik_cfg: dict[str, Any] | None = None,
            log_file: str | Path | None = None) -> dict[str, Any]:
@@ -93,7 +107,11 @@ def run_ik(model_osim: str | Path, trc: str | Path, out_mot: str | Path, out_sum
 
     Model markers are matched to the data by name after ``model_cfg["marker_map"]`` (model marker ->
     data marker(s)). Frames where fewer than ``min_marker_fraction`` of the trial's markers are present
-    are listed in ``flagged_frames`` and logged as warnings (they are solved, but must not be trusted).
+    are listed in ``flagged_frames`` and logged as warnings (they are solved, but must not be trusted);
+    frames without any marker cannot be solved by OpenSim: their coordinates are interpolated in the .mot
+    and they are listed in ``interpolated_frames`` (and flagged). Raises :class:`InputError` when the
+    model's markers are mostly absent from the trial or fewer than 2 frames have markers; nothing is
+    written then.
     """
     cfg = {**IK_DEFAULTS, **(ik_cfg or {})}
     model_cfg = model_cfg or {}
@@ -119,12 +137,18 @@ def run_ik(model_osim: str | Path, trc: str | Path, out_mot: str | Path, out_sum
         min_markers = max(3, math.ceil(cfg["min_marker_fraction"] * len(weights)))
 
         trial = TrcData(list(weights), data.time_s, data.xyz_m[:, [data.labels.index(m) for m in weights]], data.source)
+        # OpenSim's IK fails on a frame without any marker: such frames are left out of the solve, their
+        # coordinates interpolated in the .mot, and they are flagged (and listed as interpolated).
+        solvable = np.isfinite(trial.xyz_m).all(axis=2).any(axis=1)
+        if solvable.sum() < 2:
+            raise InputError(trc, "fewer than 2 frames have any tracked marker", "check the marker stage output for this trial")
+        solve = TrcData(trial.labels, trial.time_s[solvable], trial.xyz_m[solvable], trial.source)
         trc_work = work / "trial.trc"
-        write_trc(trc_work, trial)
+        write_trc(trc_work, solve)
         setup, mot, model_copy = work / "ik_setup.xml", work / "ik.mot", work / "model.osim"
         model_copy.write_bytes(Path(model_osim).read_bytes())
         write_ik_setup(setup, name="ik", model_file=model_copy, marker_file=trc_work,
-                       time_range=(float(trial.time_s[0]), float(trial.time_s[-1])), marker_weights=weights,
+                       time_range=(float(solve.time_s[0]), float(solve.time_s[-1])), marker_weights=weights,
                        coordinate_tasks=coord_tasks, output_motion=mot, results_dir=work,
                        accuracy=cfg["accuracy"], constraint_weight=cfg["constraint_weight"])
         with contextlib.chdir(work):          # OpenSim resolves some setup paths from the working folder
@@ -133,11 +157,17 @@ def run_ik(model_osim: str | Path, trc: str | Path, out_mot: str | Path, out_sum
         if not ok or not mot.is_file() or not locations.is_file():
             raise RuntimeError(f"OpenSim InverseKinematicsTool failed on {trc}; see the log {log_file}")
 
-        labels, t_model, values = read_table(locations)
-        model_xyz = np.stack([values[:, [labels.index(f"{m}_t{a}") for a in "xyz"]] for m in weights], axis=1)
-        summary = _summary(trial, model_xyz, t_model, list(weights), min_markers, int(cfg["n_worst_markers"]))
+        labels, t_solved, values = read_table(locations)
+        solved_xyz = np.stack([values[:, [labels.index(f"{m}_t{a}") for a in "xyz"]] for m in weights], axis=1)
+        model_xyz = np.full(trial.xyz_m.shape, np.nan)
+        model_xyz[np.flatnonzero(solvable)[:len(t_solved)]] = solved_xyz
+        interpolated = [int(i) for i in np.flatnonzero(~solvable)]
+        if interpolated:
+            _interpolate_mot(mot, trial.time_s)
+        summary = _summary(trial, model_xyz, trial.time_s, list(weights), min_markers, int(cfg["n_worst_markers"]))
         summary.update({"trial": Path(trc).stem, "model": str(model_osim), "markers_used": list(weights),
-                        "markers_absent": absent, "marker_weights": weights, "n_frames": int(len(t_model))})
+                        "markers_absent": absent, "marker_weights": weights, "n_frames": int(len(trial.time_s)),
+                        "interpolated_frames": interpolated})
         if summary["flagged_frames"]:
             log.warning("%s: %d frames have fewer than %d of %d markers; their joint angles are unreliable (flagged_frames)",
                         Path(trc).stem, len(summary["flagged_frames"]), min_markers, len(weights))

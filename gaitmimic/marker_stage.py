@@ -47,7 +47,7 @@ DEFAULTS = {
                                 "snap_vertical_deg": 15.0, "treadmill_travel_m": 0.5, "marker_radius_m": 0.01},
                 "output_units": "m"},
     "events": {"source": "auto", "force_threshold_n": 20.0, "merge_window_s": 0.15,
-               "kinematic": {"refine": True, "refine_window_s": 0.15, "heel_speed_mps": 0.3,
+               "kinematic": {"refine": True, "refine_window_s": 0.15, "toe_rise_m": 0.015,
                              "min_step_s": 0.35, "prominence_m": 0.03}},
 }
 

@@ -44,7 +44,7 @@ def test_demo_reference_quality(demo):
     assert 1.0 < rep["speed_mps"] < 1.5
     assert rep["stance_sliding_max_m"] <= 0.02 and rep["penetration_max_m"] <= 0.01
     assert rep["centre_error_mean_frac_leg"] <= 0.05
-    assert set(rep["clipped_frames"]) <= {"right_elbow", "left_elbow"}  # only the humanoid's elbow stop
+    assert rep["clipped_frames"] == {}  # every angle inside the widened ranges
     assert checks.range_violation_deg(model, ref) == 0.0 and checks.forward_all_finite(model, ref)
 
 

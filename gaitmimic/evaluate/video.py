@@ -40,8 +40,7 @@ class VideoSettings:
     camera_height_m: float = 0.9
     camera_smoothing_s: float = 1.0    # centred moving-average window of the tracking camera (no lag)
     crf: int = 23                      # H.264 quality (lower = better, larger)
-    shadows: bool = False              # shadows and floor reflections: nicer, ~2x slower on a CPU
-    reflections: bool = False
+    shadows: bool = False              # shadows and floor reflections: nicer, ~1.5x slower on a CPU
 
     @classmethod
     def from_config(cls, cfg: dict | None) -> "VideoSettings":
@@ -136,7 +135,7 @@ def render_rollout(
                 renderer.update_scene(data, cam, opt)
                 scene = renderer.scene
                 scene.flags[mujoco.mjtRndFlag.mjRND_SHADOW] = s.shadows
-                scene.flags[mujoco.mjtRndFlag.mjRND_REFLECTION] = s.reflections
+                scene.flags[mujoco.mjtRndFlag.mjRND_REFLECTION] = s.shadows
                 n0 = scene.ngeom
                 mujoco.mjv_addGeoms(ghost, gdata, opt, pert, int(mujoco.mjtCatBit.mjCAT_DYNAMIC), scene)
                 for g in range(n0, scene.ngeom):

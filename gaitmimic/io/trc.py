@@ -5,7 +5,7 @@ the data (the data win, with a warning), blank cells or ``nan`` -> NaN, a missin
 from ``DataRate``), trailing empty columns, ``Units`` mm/cm/m (converted to meters). A header that cannot
 be understood raises :class:`InputError` naming the file.
 
-Write produces the OpenSim layout (5 header lines, tabs, ``Units m`` by default, blank cells for gaps) that
+Write produces the OpenSim layout (5 header lines, tabs, ``Units m`` by default, ``NaN`` for gaps) that
 ``opensim.TRCFileAdapter`` reads.
 """
 
@@ -124,14 +124,14 @@ def read_trc(path: str | Path) -> MarkerTrial:
 
 
 def _fmt(v: float, decimals: int) -> str:
-    return "" if not np.isfinite(v) else f"{v:.{decimals}f}"
+    return "NaN" if not np.isfinite(v) else f"{v:.{decimals}f}"
 
 
 def write_trc(path: str | Path, trial: MarkerTrial, units: str = "m", decimals: int | None = None) -> None:
     """Write ``trial`` as an OpenSim-style TRC (atomically). ``units`` ``"m"`` (default) or ``"mm"``.
 
     Time column starts at 0.0 (stored frame 0); ``Frame#`` starts at 1; ``OrigDataStartFrame`` records
-    ``first_frame + 1``. Gaps are written as blank cells (OpenSim skips them in IK).
+    ``first_frame + 1``. Gaps are written as ``NaN``: OpenSim's reader rejects blank cells; IK skips NaN markers.
     """
     path = Path(path)
     if units not in UNIT_TO_M:

@@ -8,6 +8,9 @@ point of a capsule is always one of them), tracked as material points of the foo
 - Horizontal: from one frame to the next, the lowest point of each stance foot that touches the
   floor (within ``contact_height_m``, weight fading to zero there) should not move; the weighted
   mean displacement is subtracted from the root (scaled by ``anchor_gain``, 1 = full anchoring).
+- Double support: where the two feet disagree, root corrections cannot hold both; each touching stance
+  foot is then held by small hip_x/hip_y offsets (:func:`lock_stance_feet`), and the vertical grounding
+  is redone (:func:`put_on_floor`).
 """
 
 from __future__ import annotations
@@ -113,3 +116,85 @@ def penetration_m(model: mujoco.MjModel, qpos: np.ndarray) -> float:
     pts = foot_points(model, qpos)
     lowest = min(float(P[:, :, 2].min()) for P in pts.values())
     return max(0.0, -lowest)
+
+
+#: Joints that hold a stance foot in place: the hip's ab/adduction and flexion/extension only, so the knee and
+#: ankle keep the OpenSim angles (single-axis joints equal OpenSim's) and the foot keeps its orientation.
+LEG_JOINTS = {"r": ("right_hip_x", "right_hip_y"), "l": ("left_hip_x", "left_hip_y")}
+
+
+def lock_stance_feet(model: mujoco.MjModel, qpos: np.ndarray, stance: dict[str, np.ndarray],
+                     contact_height_m: float = 0.005, decay: float = 0.85, damping: float = 1e-4) -> tuple[np.ndarray, dict]:
+    """Remove the stance-foot sliding that root corrections cannot (the two feet of a double support
+    disagreeing) with small leg-joint offsets.
+
+    Frame by frame, the contact point of each stance foot that touches the floor (within
+    ``contact_height_m`` at both frames) is held in place horizontally by a damped least-squares change
+    of that leg's hip_x and hip_y (:data:`LEG_JOINTS`; the small vertical side effect is removed by
+    :func:`put_on_floor` afterwards). The accumulated offset is carried while the foot is down and decays by ``decay``
+    per frame once it is not, so the swing leg blends back to the retargeted motion.
+    Returns (qpos copy, {"max_offset_deg": largest offset applied}).
+    """
+    qpos = qpos.copy()
+    data = mujoco.MjData(model)
+    caps = _foot_capsules(model)
+    dofs = {s: [model.joint(n).dofadr[0] for n in names] for s, names in LEG_JOINTS.items()}
+    qadr = {s: [model.joint(n).qposadr[0] for n in names] for s, names in LEG_JOINTS.items()}
+    lo_hi = {s: np.array([model.joint(n).range for n in names]) for s, names in LEG_JOINTS.items()}
+    offset = {s: np.zeros(len(names)) for s, names in LEG_JOINTS.items()}
+    jacp = np.zeros((3, model.nv))
+    largest = 0.0
+
+    def points(q):
+        data.qpos[:] = q
+        mujoco.mj_kinematics(model, data)
+        out = {}
+        for s, geoms in caps.items():
+            pts = []
+            for g in geoms:
+                axis = data.geom_xmat[g].reshape(3, 3)[:, 2]
+                r, half = model.geom_size[g, 0], model.geom_size[g, 1]
+                for sign in (-1.0, 1.0):
+                    p = data.geom_xpos[g] + sign * half * axis
+                    p[2] -= r
+                    pts.append(p)
+            out[s] = np.array(pts)
+        return out
+
+    prev = points(qpos[0])
+    for t in range(1, qpos.shape[0]):
+        for s in LEG_JOINTS:
+            qpos[t, qadr[s]] += offset[s]
+        cur = points(qpos[t])
+        floor = min(cur["r"][:, 2].min(), cur["l"][:, 2].min())
+        floor_prev = min(prev["r"][:, 2].min(), prev["l"][:, 2].min())
+        for s in LEG_JOINTS:
+            k = int(np.argmin(prev[s][:, 2]))
+            touching = (prev[s][k, 2] - floor_prev < contact_height_m) and (cur[s][k, 2] - floor < contact_height_m)
+            if not (stance[s][t - 1] and stance[s][t] and touching):
+                offset[s] *= decay
+                continue
+            slide = cur[s][k, :2] - prev[s][k, :2]
+            data.qpos[:] = qpos[t]
+            mujoco.mj_kinematics(model, data)
+            mujoco.mj_comPos(model, data)
+            body = model.body(FOOT_BODIES[s]).id
+            mujoco.mj_jac(model, data, jacp, None, cur[s][k], body)
+            J = jacp[:2, dofs[s]]
+            dq = J.T @ np.linalg.solve(J @ J.T + damping * np.eye(2), -slide)
+            new = np.clip(qpos[t, qadr[s]] + dq, lo_hi[s][:, 0], lo_hi[s][:, 1])
+            dq = new - qpos[t, qadr[s]]
+            qpos[t, qadr[s]] = new
+            offset[s] += dq
+            largest = max(largest, float(np.abs(offset[s]).max()))
+        prev = points(qpos[t])
+    return qpos, {"max_offset_deg": float(np.rad2deg(largest))}
+
+
+def put_on_floor(model: mujoco.MjModel, qpos: np.ndarray) -> np.ndarray:
+    """Shift the root vertically so that the lowest foot point of every frame is on the floor."""
+    qpos = qpos.copy()
+    pts = foot_points(model, qpos)
+    lowest = np.min(np.concatenate([P[:, :, 2] for P in pts.values()], axis=1), axis=1)
+    qpos[:, 2] -= lowest
+    return qpos

@@ -34,6 +34,7 @@ DEFAULTS: dict = {
     "belt_speed_mps": None,
     "anchor_gain": 1.0,
     "toe_weight": 0.3,
+    "lock_feet": True,
     "playback_video": {"width": 320, "height": 240, "fps": 40.0, "camera_distance_m": 3.0, "max_seconds": 20.0,
                        "sphere_radius_m": 0.045},
 }
@@ -140,6 +141,10 @@ def retarget_trial(osim_path, mot_path, humanoid_xml, events_csv=None, markers_j
     root_pos[:, :2] -= start_xy
     qpos0 = root.assemble_qpos(root_pos, torso_R, joints)
     qpos, ground_info = grounding.ground(model, qpos0, stance, float(cfg["anchor_gain"]))
+    if cfg["lock_feet"]:
+        qpos, lock_info = grounding.lock_stance_feet(model, qpos, stance)
+        qpos = grounding.put_on_floor(model, qpos)
+        ground_info.update(lock_info)
 
     names = opensim_kinematics.LEG_CENTRES
     centres = root.opensim_points_mujoco(kin, names, ratio, belt)

@@ -1,0 +1,167 @@
+"""The whole pipeline under Snakemake on tiny budgets: reruns do exactly what changed (issue 8).
+
+One real run of two copies of the demo subject, then dry runs that ask Snakemake what it would
+redo after each kind of change. Jobs are read from the dry run's own report (rule and wildcards).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from workflow_helpers import REPO, SNAKEMAKE, planned_jobs, snakemake, write_tiny_config
+
+pytestmark = pytest.mark.workflow
+DEMO = REPO / "data" / "demo01"
+UPSTREAM = {"markers", "events", "scale", "ik", "retarget_humanoid", "retarget"}
+AGGREGATES = {"summary", "all"}
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    work = tmp_path_factory.mktemp("wf_pipeline")
+    write_tiny_config(work)
+    for name in ("s1", "s2"):
+        shutil.copytree(DEMO, work / "data" / name)
+    snakemake(work)
+    return work
+
+
+def planned(work: Path, *args: str, snakefile: Path = REPO / "Snakefile") -> Counter:
+    """Planned jobs as a Counter of (rule, subject) pairs; subject None for aggregates."""
+    proc = snakemake(work, "--dry-run", *args, snakefile=snakefile)
+    text = proc.stdout + proc.stderr
+    jobs: Counter = Counter()
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", text):
+        head = re.match(r"(?:local)?rule (\w+):", block)
+        if not head:
+            continue
+        subject = re.search(r"wildcards: .*?subject=([\w.-]+)", block)
+        jobs[(head.group(1), subject.group(1) if subject else None)] += 1
+    return jobs
+
+
+def rules_of(jobs: Counter) -> set[str]:
+    return {rule for rule, _ in jobs}
+
+
+def subjects_of(jobs: Counter) -> set[str]:
+    return {subject for _, subject in jobs if subject}
+
+
+def test_full_run_writes_every_stage(work):
+    import pandas as pd
+
+    summary = pd.read_csv(work / "results" / "summary.csv")
+    assert sorted(summary["subject"]) == ["s1", "s2"], "one summary row per subject"
+    for subject in ("s1", "s2"):
+        base = work / "results" / subject
+        for rel in ("markers/walk01.trc", "events/walk01.csv", f"model/{subject}.osim", "ik/walk01.mot",
+                    "reference/humanoid.xml", "reference/walk01.npz", "policy/model.zip", "eval/metrics.json"):
+            assert (base / rel).stat().st_size > 0, rel
+
+
+def test_second_run_schedules_nothing(work):
+    assert planned_jobs(work) == {}
+
+
+def test_new_subject_runs_only_that_subject_and_aggregates(work):
+    shutil.copytree(DEMO, work / "data" / "s3")
+    try:
+        jobs = planned(work)
+        assert subjects_of(jobs) == {"s3"}
+        assert {rule for rule, subject in jobs if subject is None} == AGGREGATES
+        assert UPSTREAM <= rules_of(jobs) and "train" in rules_of(jobs)
+    finally:
+        shutil.rmtree(work / "data" / "s3")
+
+
+def test_training_setting_reruns_training_and_evaluation_only(work):
+    write_tiny_config(work, {"train": {"learning_rate": 1.0e-4}})
+    try:
+        jobs = planned(work)
+    finally:
+        write_tiny_config(work)
+    assert jobs[("train", "s1")] == 1 and jobs[("train", "s2")] == 1
+    assert jobs[("evaluate", "s1")] == 1 and jobs[("evaluate", "s2")] == 1
+    assert not rules_of(jobs) & UPSTREAM, f"nothing upstream of training: {sorted(rules_of(jobs) & UPSTREAM)}"
+
+
+def test_filter_cutoff_reruns_from_the_marker_stage_down(work):
+    write_tiny_config(work, {"markers": {"filter": {"cutoff_hz": 8.0}}})
+    try:
+        jobs = planned(work)
+    finally:
+        write_tiny_config(work)
+    assert jobs[("markers", "s1")] == 2 and jobs[("markers", "s2")] == 2
+    assert {"scale", "ik", "retarget", "train", "evaluate", "summary"} <= rules_of(jobs)
+
+
+def test_library_code_change_reruns_that_stage_and_descendants(work, tmp_path):
+    copy = tmp_path / "workflow"
+    for name in ("Snakefile", "config.yaml"):
+        shutil.copy2(REPO / name, copy / name if copy.exists() else _mkdir(copy) / name)
+    for name in ("rules", "workflow_scripts", "schemas", "gaitmimic", "report"):
+        if (REPO / name).exists():
+            shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    module = copy / "gaitmimic" / "retarget" / "__init__.py"
+    module.write_text(module.read_text() + "\n# an edit to the retargeting code\n")
+    jobs = planned(work, snakefile=copy / "Snakefile")
+    assert jobs[("retarget", "s1")] == 1 and jobs[("train", "s1")] == 1 and jobs[("evaluate", "s2")] == 1
+    assert not rules_of(jobs) & {"markers", "events", "scale", "ik"}, sorted(rules_of(jobs))
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True)
+    return path
+
+
+def test_deleting_an_intermediate_regenerates_it_and_its_dependents(work):
+    mot = work / "results" / "s1" / "ik" / "walk01.mot"
+    mot.unlink()
+    jobs = planned(work)
+    assert jobs[("ik", "s1")] == 1 and jobs[("retarget", "s1")] == 1 and jobs[("train", "s1")] == 1
+    assert subjects_of(jobs) == {"s1"}
+    assert not rules_of(jobs) & {"markers", "events", "scale", "retarget_humanoid"}
+    snakemake(work)
+    assert planned_jobs(work) == {}
+
+
+def test_killed_training_leaves_nothing_complete_and_resumes(work):
+    # A budget long enough to kill mid-way; checkpoints every 256 steps.
+    write_tiny_config(work, {"train": {"total_steps": 20_000, "checkpoint_every_steps": 256}})
+    policy = work / "results" / "s1" / "policy"
+    try:
+        cmd = [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "-d", str(work), "--cores", "2",
+               "--configfile", str(work / "tiny.yaml"), "--rerun-incomplete", str(policy / "model.zip")]
+        proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        deadline = time.time() + 300
+        latest = policy / "checkpoints" / "latest.json"
+        while time.time() < deadline and not latest.exists():
+            time.sleep(0.5)
+        assert latest.exists(), "no checkpoint within 5 minutes"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert not (policy / "model.zip").exists(), "a killed job leaves no output that looks complete"
+        jobs = planned(work, str(policy / "model.zip"))
+        assert jobs[("train", "s1")] == 1
+        checkpoint_steps = json.loads(latest.read_text())["steps"]
+        assert checkpoint_steps >= 256
+        # Resume with a budget just past the checkpoint: the rerun continues from it.
+        write_tiny_config(work, {"train": {"total_steps": checkpoint_steps + 256, "checkpoint_every_steps": 256}})
+        snakemake(work, str(policy / "model.zip"))
+        info = json.loads((policy / "train_info.json").read_text())
+        assert info["resumed_from_steps"] == checkpoint_steps, info
+        assert info["total_steps"] >= checkpoint_steps + 256
+    finally:
+        write_tiny_config(work)

@@ -10,6 +10,8 @@ configfile: os.path.join(workflow.basedir, "config.yaml")
 
 validate_config(config, "config.yaml (with --config/--configfile overrides)")
 
+report: "report/workflow.rst"
+
 
 include: "rules/common.smk"
 include: "rules/markers.smk"

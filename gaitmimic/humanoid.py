@@ -52,13 +52,13 @@ JOINT_CENTRES: dict[str, tuple[str, str]] = {
 
 #: Widened joint ranges (degrees), both sides. Stock: hip_x -25..5, hip_y -110/-120..20, knee -160..2,
 #: ankle_y/ankle_x -50..50, elbow -90..50. Gait needs ~10 deg hip adduction (hip_x > 0), ~22-35 deg hip
-#: extension (hip_y > 0), a little knee hyper-extension, and nearly straight arms (humanoid elbow =
+#: extension (hip_y > 0), knee hyper-extension up to gait2392's 10 deg, and nearly straight arms (humanoid elbow =
 #: OpenSim elbow_flex - ~110 deg: the stock -90 stops the arm at 20 deg of flexion).
 DEFAULT_RANGES_DEG: dict[str, tuple[float, float]] = {
     "hip_x": (-30.0, 20.0),
     "hip_z": (-60.0, 35.0),
     "hip_y": (-120.0, 35.0),
-    "knee": (-160.0, 5.0),
+    "knee": (-160.0, 10.0),
     "ankle_y": (-55.0, 55.0),
     "ankle_x": (-50.0, 50.0),
     "elbow": (-115.0, 50.0),

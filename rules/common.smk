@@ -127,6 +127,7 @@ def all_targets(wildcards):
     targets = [res("summary.csv")]
     for subject in SUBJECTS:
         targets.append(res(subject, "eval", "metrics.json"))
+        targets += eval_subject_report_files(subject)
     return targets
 
 
@@ -163,7 +164,7 @@ def eval_subject_report_files(subject):
 
 
 def eval_report_files(wildcards):
-    """The summary rule waits for every subject's report files, so `rule all` builds the whole report."""
+    """Every subject's figures and videos: targets of `rule all`, so the report has them all."""
     return [f for s in SUBJECTS for f in eval_subject_report_files(s)]
 
 

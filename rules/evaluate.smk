@@ -177,7 +177,6 @@ rule eval_events_plot:
 rule summary:
     input:
         metrics=eval_all_metrics,
-        report_files=eval_report_files,
     output:
         csv=report(
             res("summary.csv"),

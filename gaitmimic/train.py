@@ -32,7 +32,7 @@ DEFAULT_TRAIN_CFG: dict = {
     "n_steps": 1024,  # rollout length per env
     "batch_size": 512,
     "n_epochs": 10,
-    "gamma": 0.95,
+    "gamma": 0.99,
     "gae_lambda": 0.95,
     "learning_rate": 3.0e-4,
     "lr_schedule": "linear",  # constant | linear (to learning_rate * lr_final_fraction)
@@ -46,7 +46,7 @@ DEFAULT_TRAIN_CFG: dict = {
     "activation": "tanh",  # tanh | relu | elu
     "log_std_init": -1.0,
     "normalize_obs": True,
-    "normalize_reward": False,
+    "normalize_reward": True,
     "checkpoint_every_steps": 50_000,
     "keep_checkpoints": 2,
     "torch_threads": 1,  # torch CPU threads in the learner (more threads thrash on a busy machine)

@@ -174,3 +174,17 @@ def test_treadmill_settings_from_the_marker_stage_and_config(walk, tmp_path):
     assert c.reference.belt_speed_mps == 0.8 and c.report["belt_speed_source"] == "config"
     # the stance-foot anchoring absorbs a wrong belt speed, but only with large root corrections
     assert b.report["grounding"]["horizontal_correction_max_m"] > 1.0 > a.report["grounding"]["horizontal_correction_max_m"]
+
+
+def test_stock_sized_humanoid_uses_the_leg_length_ratio(walk, tmp_path):
+    """scale_segments false: the stock humanoid (shorter legs) walks the same gait scaled by the leg ratio."""
+    cfg = {"scale_segments": False}
+    xml = pipeline.write_subject_humanoid(walk["osim"], tmp_path / "stock.xml", cfg)
+    r = pipeline.retarget_trial(walk["osim"], walk["ref"].source_mot, xml, None, None, cfg)
+    rep = r.report
+    print(f"stock humanoid: leg ratio {rep['leg_length_ratio']:.3f}, speed {rep['speed_mps']:.3f} m/s "
+          f"(scaled humanoid {walk['result'].report['speed_mps']:.3f}), belt {rep['belt_speed_mps']:.3f} m/s, "
+          f"centre error {100 * rep['centre_error_mean_frac_leg']:.2f} %, sliding {100 * rep['stance_sliding_max_m']:.2f} cm")
+    assert 0.75 < rep["leg_length_ratio"] < 0.85
+    assert rep["speed_mps"] == pytest.approx(walk["result"].report["speed_mps"] * rep["leg_length_ratio"], rel=0.08)
+    assert rep["centre_error_mean_frac_leg"] <= 0.05 and rep["stance_sliding_max_m"] <= 0.02

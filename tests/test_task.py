@@ -135,7 +135,8 @@ def test_same_seed_same_returns(subject):
 
 def test_info_keys_and_evaluation_disables_helpers(subject):
     xml, refs = subject
-    cfg = {"obs_noise_std": 0.5, "pushes": {"enabled": True}, "gravity_curriculum": {"enabled": True}}
+    cfg = {"obs_noise_std": 0.5, "pushes": {"enabled": True}, "gravity_curriculum": {"enabled": True},
+           "assist": {"enabled": True}}
     env = make_env(xml, refs, cfg, seed=0, evaluation=True)
     obs, _ = env.reset(options={"phase": 0.25, "reference_index": 0})
     assert obs.shape == env.observation_space.shape

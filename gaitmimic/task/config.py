@@ -14,7 +14,7 @@ DEFAULT_TASK_CFG: dict = {
     "obs_noise_std": 0.0,
     "gravity_curriculum": {"enabled": False, "start_mps2": 1.0, "ramp_fraction": 0.5},
     "pushes": {"enabled": False, "probability_per_s": 0.2, "force_n": 150.0, "duration_s": 0.1},
-    "assist": {"enabled": True, "decay_fraction": 0.5, "kp_n_per_m": 5000.0, "kd_n_s_per_m": 500.0,
+    "assist": {"enabled": False, "decay_fraction": 0.5, "kp_n_per_m": 5000.0, "kd_n_s_per_m": 500.0,
                "max_force_n": 800.0, "kp_nm_per_rad": 1000.0, "kd_nm_s_per_rad": 100.0, "max_torque_nm": 200.0},
     "seed": {
         "weights": {"track": 0.5, "upright": 0.3, "control": 0.2},

@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -68,6 +69,22 @@ def test_full_run_writes_every_stage(work):
         for rel in ("markers/walk01.trc", "events/walk01.csv", f"model/{subject}.osim", "ik/walk01.mot",
                     "reference/humanoid.xml", "reference/walk01.npz", "policy/model.zip", "eval/metrics.json"):
             assert (base / rel).stat().st_size > 0, rel
+
+
+def test_report_builds_with_videos_figures_and_tables(work):
+    report = work / "results" / "report.html"
+    snakemake(work, "--report", str(report))
+    page = report.read_text(errors="replace")
+    for name in ("s1_policy_video.html", "s2_policy_video.html", "gait_cycle.png", "metrics.html", "summary.html",
+                 "learning_curve.png", "ik_error.png"):
+        assert name in page, name
+    if shutil.which("chromium"):  # open it in headless Chromium and show the policy video
+        shot = work / "results" / "report_screenshot.png"
+        proc = subprocess.run([sys.executable, str(REPO / "bench" / "report_screenshot.py"), "--report", str(report),
+                               "--out", str(shot), "--click", "s1", "--click", "evaluate",
+                               "--click", "view:video: policy"], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert shot.stat().st_size > 20_000
 
 
 def test_second_run_schedules_nothing(work):

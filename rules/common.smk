@@ -124,7 +124,11 @@ def stage_targets(stage):
 
 
 def all_targets(wildcards):
+    """Every stage's artifacts, not only the final ones: a deleted intermediate file (an IK .mot, say)
+    is then regenerated, and what depends on it reruns, instead of being silently left missing."""
     targets = [res("summary.csv")]
+    for stage in ("markers", "scale", "ik", "retarget", "train"):
+        targets += stage_targets(stage)(wildcards)
     for subject in SUBJECTS:
         targets.append(res(subject, "eval", "metrics.json"))
         targets += eval_subject_report_files(subject)

@@ -6,6 +6,7 @@ found in seconds, and defaults declared in the schema are filled in.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,21 @@ def _with_defaults(validator_class):
 
 
 _Validator = _with_defaults(jsonschema.Draft202012Validator)
+
+
+def deep_merge(defaults: dict, given: dict | None, replace: tuple[str, ...] = ()) -> dict:
+    """``defaults`` updated by ``given`` recursively; neither is modified.
+
+    Keys named in ``replace`` take the given mapping whole (a glob table like ``residual_rad``
+    should not inherit entries the user left out).
+    """
+    out = copy.deepcopy(defaults)
+    for key, value in (given or {}).items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in replace:
+            out[key] = deep_merge(out[key], value, replace)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 def load_schema(name: str) -> dict:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from gaitmimic.atomic import atomic_path
+from gaitmimic.config import deep_merge
 from gaitmimic.errors import InputError
 from gaitmimic.events import detect_events, events_dataframe, treadmill_state
 from gaitmimic.filtering import filter_markers
@@ -50,13 +51,6 @@ DEFAULTS = {
                "kinematic": {"refine": True, "refine_window_s": 0.15, "toe_rise_m": 0.015,
                              "min_step_s": 0.35, "prominence_m": 0.03}},
 }
-
-
-def _merged(defaults: dict, given: dict | None) -> dict:
-    out = dict(defaults)
-    for k, v in (given or {}).items():
-        out[k] = _merged(defaults[k], v) if isinstance(v, dict) and isinstance(defaults.get(k), dict) else v
-    return out
 
 
 def read_raw(path: str | Path) -> MarkerTrial:
@@ -91,7 +85,7 @@ def _landmarks(trial: MarkerTrial, mset: MarkerSet):
 
 def prepare_trial(raw: MarkerTrial, mcfg: dict, subject_info: dict, is_static: bool) -> PreparedTrial:
     """read -> map -> fill gaps -> filter -> rotate (no files)."""
-    mcfg = _merged(DEFAULTS["markers"], mcfg)
+    mcfg = deep_merge(DEFAULTS["markers"], mcfg)
     mapped, mset = map_markers(raw, mcfg["marker_set"], subject_info.get("marker_map") or {})
     max_gap = int(round(float(mcfg["max_gap_s"]) * mapped.rate_hz))
     filled, gaps = fill_gaps(mapped.xyz_m, mapped.labels, max_gap)
@@ -120,7 +114,7 @@ def prepare_trial(raw: MarkerTrial, mcfg: dict, subject_info: dict, is_static: b
 
 
 def _events_table(p: PreparedTrial, ecfg: dict) -> pd.DataFrame:
-    ecfg = _merged(DEFAULTS["events"], ecfg)
+    ecfg = deep_merge(DEFAULTS["events"], ecfg)
     pf, pb, feet, _ = _landmarks(p.clean, p.marker_set)
     pelvis = np.nanmean(np.stack([pf, pb]), axis=0)
     lab_heels = {"left": role_markers(p.lab_filled, p.marker_set, "heel_l"),
@@ -173,7 +167,7 @@ def process_trial(raw_path: str | Path, out_trc: str | Path, out_events_csv: str
     p = prepare_trial(raw, cfg.get("markers", {}), subject_info, is_static)
     events = None if is_static else _events_table(p, cfg.get("events", {}))
     report = _report(p, is_static, events, subject_info.get("marker_map") or {})
-    units = _merged(DEFAULTS["markers"], cfg.get("markers", {}))["output_units"]
+    units = deep_merge(DEFAULTS["markers"], cfg.get("markers", {}))["output_units"]
     with contextlib.ExitStack() as stack:
         tmp_trc = stack.enter_context(atomic_path(out_trc))
         tmp_json = stack.enter_context(atomic_path(out_json))

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from gaitmimic.atomic import write_text
+from gaitmimic.config import deep_merge
 from gaitmimic.errors import InputError
 from gaitmimic.evaluate import metrics as M
 from gaitmimic.evaluate import plots, report_html, summary
@@ -40,13 +41,7 @@ DEFAULT_EVAL_CFG: dict = {
 
 
 def eval_cfg_with_defaults(cfg: dict | None) -> dict:
-    out = json.loads(json.dumps(DEFAULT_EVAL_CFG))
-    for k, v in (cfg or {}).items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k].update(v)
-        else:
-            out[k] = v
-    return out
+    return deep_merge(DEFAULT_EVAL_CFG, cfg)
 
 
 def collect_rollouts(make_env, act_fn_for_env, policy: str, n_references: int, cfg: dict) -> list[Rollout]:

@@ -17,6 +17,7 @@ import mujoco
 import numpy as np
 
 from gaitmimic import humanoid
+from gaitmimic.config import deep_merge
 from gaitmimic.errors import InputError
 from gaitmimic.retarget import gait_phase, grounding, joint_mapping, opensim_kinematics, root
 from gaitmimic.retarget.reference import Reference, body_positions, central_velocities
@@ -41,13 +42,7 @@ DEFAULTS: dict = {
 
 
 def with_defaults(cfg: dict | None) -> dict:
-    out = json.loads(json.dumps(DEFAULTS))
-    for k, v in (cfg or {}).items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k].update(v)
-        else:
-            out[k] = v
-    return out
+    return deep_merge(DEFAULTS, cfg)
 
 
 @dataclasses.dataclass

@@ -2,8 +2,9 @@
 
 Subjects are made by copying the demo subject under new names. The dry run plans every job of
 every subject. For the no-op time, one subject is run for real once (tiny training budget), its
-results are copied for every other subject (their inputs are identical copies), and a second
-`snakemake` then has nothing to do: the time is pure DAG building and up-to-date checking.
+results are copied for every other subject (their inputs are identical copies, file times kept), and a
+second `snakemake` then has nothing to do: the time is pure DAG building and up-to-date checking.
+Both are timed as `snakemake --dry-run --quiet rules` (the plan without printing every job).
 
     python bench/dag.py [--counts 1 10 100 300]
 """
@@ -11,7 +12,6 @@ results are copied for every other subject (their inputs are identical copies), 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -28,6 +28,13 @@ def _timed(fn, *args, **kwargs) -> tuple[float, object]:
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
     return time.perf_counter() - t0, out
+
+
+def _copy_results(src: Path, dst: Path) -> None:
+    """Copy one subject's results under another name (file names carry the subject), keeping file times."""
+    shutil.copytree(src, dst, copy_function=shutil.copy2)
+    for path in sorted(dst.rglob(f"*{src.name}*"), key=lambda p: len(p.parts), reverse=True):
+        path.rename(path.with_name(path.name.replace(src.name, dst.name)))
 
 
 def main() -> None:
@@ -59,8 +66,7 @@ def main() -> None:
             for i in range(1, count):
                 dst = results / f"s{i:04d}"
                 if not dst.exists():
-                    shutil.copytree(results / "s0000", dst, copy_function=shutil.copy2)
-            snakemake(work, "--touch")  # record the copies as complete (timestamps only)
+                    _copy_results(results / "s0000", dst)
             t_noop, noop_jobs = _timed(planned_jobs, work)
             rows.append((count, sum(jobs.values()), t_dry, sum(noop_jobs.values()), t_noop))
             print(f"  {count} subjects done", flush=True)

@@ -7,6 +7,7 @@ found in seconds, and defaults declared in the schema are filled in.
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import yaml
 from gaitmimic.errors import InputError
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _with_defaults(validator_class):
@@ -49,10 +51,10 @@ def deep_merge(defaults: dict, given: dict | None, replace: tuple[str, ...] = ()
     return out
 
 
+@functools.lru_cache(maxsize=None)
 def load_schema(name: str) -> dict:
-    """Load ``schemas/<name>.schema.yaml``."""
-    with open(SCHEMA_DIR / f"{name}.schema.yaml") as f:
-        return yaml.safe_load(f)
+    """Load ``schemas/<name>.schema.yaml`` once per process (shared: do not modify it)."""
+    return yaml.load((SCHEMA_DIR / f"{name}.schema.yaml").read_text(), Loader=_YAML_LOADER)
 
 
 def validate(data: dict[str, Any], schema: dict, source: str | Path) -> dict[str, Any]:

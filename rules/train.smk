@@ -27,5 +27,7 @@ rule train:
     resources:
         mem_mb=4000,
         runtime=120,
+        # A GPU only when asked for (train.device: cuda); PPO on this MLP is fastest on CPU.
+        gpu=1 if config["train"]["device"] == "cuda" else 0,
     script:
         "../workflow_scripts/train.py"

@@ -54,7 +54,7 @@ def snakemake(work: Path, *args: str, snakefile: Path = REPO / "Snakefile", chec
 
 def planned_jobs(work: Path, *args: str, **kwargs) -> dict[str, int]:
     """Jobs a dry run plans, as {rule: count}; {} when there is nothing to do."""
-    proc = snakemake(work, "--dry-run", *args, **kwargs)
+    proc = snakemake(work, *args, "--dry-run", "--quiet", "rules", **kwargs)
     text = proc.stdout + proc.stderr
     if "Nothing to be done" in text:
         return {}

@@ -67,6 +67,7 @@ def main() -> None:
                 dst = results / f"s{i:04d}"
                 if not dst.exists():
                     _copy_results(results / "s0000", dst)
+            snakemake(work)  # the summary gains the new subjects' rows (its only real work)
             t_noop, noop_jobs = _timed(planned_jobs, work)
             rows.append((count, sum(jobs.values()), t_dry, sum(noop_jobs.values()), t_noop))
             print(f"  {count} subjects done", flush=True)

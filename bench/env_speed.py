@@ -132,7 +132,7 @@ def main(argv=None) -> int:
     humanoid = args.humanoid or str(suite_humanoid_xml())
     refs = args.reference or [str(write_synthetic_reference(Path(tmpdir.name) / "walk.npz"))]
     rows = []
-    for label, cfg, evaluation in (("mimic (evaluation)", {}, True), ("mimic (training, assist on)", {}, False),
+    for label, cfg, evaluation in (("mimic (evaluation)", {}, True), ("mimic (training, assist on)", {"assist": {"enabled": True}}, False),
                                    ("seed", {"mode": "seed"}, True)):
         env = make_env(humanoid, refs, cfg, seed=0, evaluation=evaluation)
         env_rate(env, 200)  # warm up

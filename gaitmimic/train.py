@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from gaitmimic.atomic import write_text
-from gaitmimic.task.config import deep_merge, merge_task_cfg
+from gaitmimic.config import deep_merge
+from gaitmimic.task.config import merge_task_cfg
 
 DEFAULT_TRAIN_CFG: dict = {
     "total_steps": 300_000,  # env steps for the default budget (make run in ~30 min)

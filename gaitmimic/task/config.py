@@ -1,8 +1,8 @@
-"""Defaults of the ``task:`` config section (config.yaml documents each key) and a deep merge."""
+"""Defaults of the ``task:`` config section (config.yaml documents each key)."""
 
 from __future__ import annotations
 
-import copy
+from gaitmimic.config import deep_merge
 
 DEFAULT_TASK_CFG: dict = {
     "mode": "mimic",  # mimic (DeepMimic-style imitation) | seed (the original study)
@@ -35,17 +35,7 @@ DEFAULT_TASK_CFG: dict = {
 }
 
 
-def deep_merge(base: dict, override: dict) -> dict:
-    """Return ``base`` updated by ``override`` recursively (neither is modified)."""
-    out = copy.deepcopy(base)
-    for k, v in (override or {}).items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict) and k not in ("residual_rad", "torque_scale"):
-            out[k] = deep_merge(out[k], v)
-        else:
-            out[k] = copy.deepcopy(v)
-    return out
-
-
 def merge_task_cfg(task_cfg: dict) -> dict:
     """The task config with defaults filled in."""
-    return deep_merge(DEFAULT_TASK_CFG, task_cfg)
+    # Glob tables are taken whole: a user's residual/torque table does not inherit the default entries.
+    return deep_merge(DEFAULT_TASK_CFG, task_cfg, replace=("residual_rad", "torque_scale"))

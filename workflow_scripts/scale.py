@@ -1,17 +1,11 @@
 """Rule `scale`: processed static trial -> scaled OpenSim model + scale_report.json (gaitmimic.opensim_tools.scale).
 
-OpenSim's C++ log goes to the rule's log too: stdout/stderr file descriptors point at it.
+OpenSim's C++ log goes to the rule's log too (stdout/stderr file descriptors point at it).
 """
 
-import logging
-import os
-import sys
+from gaitmimic.opensim_tools.runtime import redirect_output_to_log
 
-_log = open(snakemake.log[0], "w", buffering=1)  # noqa: F821 (snakemake is injected)
-os.dup2(_log.fileno(), 1)   # OpenSim's console sink (C++ stdout) -> the rule's log
-os.dup2(_log.fileno(), 2)
-sys.stdout = sys.stderr = _log
-logging.basicConfig(stream=_log, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+redirect_output_to_log(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
 from gaitmimic.opensim_tools.scale import scale_subject  # noqa: E402
 

@@ -12,7 +12,8 @@ rule retarget_humanoid:
     output:
         xml=res("{subject}", "reference", "humanoid.xml"),
     params:
-        retarget=config["retarget"],
+        # Only the settings the humanoid depends on: a new video size must not retrain every policy.
+        retarget={k: config["retarget"][k] for k in ("scale_segments", "scale_masses", "joint_ranges_deg")},
         code=code_version(*RETARGET_MODULES),
     log:
         res("{subject}", "logs", "retarget", "humanoid.log"),

@@ -14,7 +14,7 @@ osim.Logger.removeFileSink()  # no opensim.log in the working directory
 ezc3d = pytest.importorskip("ezc3d")
 
 from gaitmimic.demo.export import PIG_EXPORT_ORDER  # noqa: E402
-from gaitmimic.demo.fit_gait import read_mot_simple  # noqa: E402
+from gaitmimic.io.mot import read_mot_arrays  # noqa: E402
 from gaitmimic.demo.fourier import FourierSeries, fit_fourier, load_gait_fourier  # noqa: E402
 from gaitmimic.demo.generate import LAB_FROM_OPENSIM, WALK_START_LAB_M, generate_demo  # noqa: E402
 from gaitmimic.demo.kinematics import PoseSampler  # noqa: E402
@@ -22,6 +22,12 @@ from gaitmimic.model import PIG_MARKERS, build_layout, build_osim_model, coordin
 
 FILES = ["static01.c3d", "walk01.c3d", "static01_truth.mot", "walk01_truth.mot", "walk01_truth_events.csv",
          "truth_model.json", "subject.yaml"]
+
+
+def read_mot_simple(path):
+    """(names, data with time in column 0), the layout these tests index."""
+    names, time_s, values = read_mot_arrays(path)
+    return names, np.column_stack([time_s, values])
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,7 @@ import numpy as np
 
 from gaitmimic.atomic import write_text
 from gaitmimic.demo.fourier import COEFFICIENTS_JSON, FourierSeries, fit_fourier
+from gaitmimic.io.mot import read_mot_arrays
 
 N_HARMONICS = 6
 TUTORIAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "opensim-tutorial5"
@@ -56,15 +57,6 @@ def read_trc_simple(path: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
         rows.append([float(c) if c.strip() else np.nan for c in cells])
     data = np.array(rows)
     return labels, data[:, 1], data[:, 2:].reshape(len(data), len(labels), 3)
-
-
-def read_mot_simple(path: Path) -> tuple[list[str], np.ndarray]:
-    """Minimal .mot/.sto reader: (column names without 'time', data (T, 1+C) with time first)."""
-    lines = Path(path).read_text().splitlines()
-    end = next(i for i, line in enumerate(lines) if line.strip().lower() == "endheader")
-    names = lines[end + 1].split()
-    data = np.array([[float(x) for x in line.split()] for line in lines[end + 2 :] if line.strip()])
-    return names[1:], data
 
 
 def run_tutorial_ik(tutorial_dir: Path, workdir: Path) -> Path:
@@ -122,11 +114,10 @@ def contact_phases(tutorial_dir: Path, strikes: dict[str, np.ndarray], toe_offs:
                    threshold_n: float = 20.0) -> dict[str, float]:
     """Mean phase of force-plate heel strikes and toe offs, each given to the foot whose Zeni event of the
     same kind is nearest (within 0.1 s); phases count from that foot's Zeni heel strike."""
-    names, grf = read_mot_simple(Path(tutorial_dir) / "subject01_walk1_grf.mot")
-    t = grf[:, 0]
+    names, t, grf = read_mot_arrays(Path(tutorial_dir) / "subject01_walk1_grf.mot")
     found: dict[str, list[float]] = {"heel_strike": [], "toe_off": []}
     for col in (n for n in names if n.endswith("force_vy")):
-        loaded = (grf[:, 1 + names.index(col)] > threshold_n).astype(int)
+        loaded = (grf[:, names.index(col)] > threshold_n).astype(int)
         for i in np.flatnonzero(np.diff(loaded) != 0):
             kind = "heel_strike" if loaded[i + 1] else "toe_off"
             when = 0.5 * (t[i] + t[i + 1])
@@ -147,20 +138,19 @@ def fit_gait_coefficients(tutorial_dir: Path = TUTORIAL, n_harmonics: int = N_HA
     """Run the whole fit (see the module docstring) and return the JSON document as a dict."""
     with tempfile.TemporaryDirectory(prefix="gaitmimic_fit_") as tmp:
         mot = run_tutorial_ik(Path(tutorial_dir), Path(tmp))
-        names, ik = read_mot_simple(mot)
+        names, t, ik = read_mot_arrays(mot)
     labels, t_trc, xyz = read_trc_simple(Path(tutorial_dir) / "subject01_walk1.trc")
     sac = xyz[:, labels.index("V.Sacral"), 0]
     hs = {s: zeni_heel_strikes(t_trc, xyz[:, labels.index(f"{s.upper()}.Heel"), 0], sac) for s in ("r", "l")}
     to = {s: zeni_heel_strikes(t_trc, -xyz[:, labels.index(f"{s.upper()}.Toe.Tip"), 0], -sac) for s in ("r", "l")}
     contacts = contact_phases(Path(tutorial_dir), hs, to)
-    t = ik[:, 0]
     phase = {s: phase_from_events(t, hs[s]) for s in ("r", "l")}
     series: dict[str, FourierSeries] = {}
     for j, name in enumerate(names):
         if name in ("pelvis_tx", "pelvis_ty"):
             continue
         side = "l" if name.endswith("_l") else "r"
-        fs = fit_fourier(phase[side], ik[:, 1 + j], n_harmonics)
+        fs = fit_fourier(phase[side], ik[:, j], n_harmonics)
         if side == "l":
             fs = fs.shifted(0.5)
         if name == "pelvis_tz":

@@ -18,6 +18,7 @@ from scipy.interpolate import CubicSpline
 from scipy.signal import butter, filtfilt
 
 from gaitmimic.errors import InputError
+from gaitmimic.io import mot as mot_io
 from gaitmimic.humanoid import SubjectSegments
 
 #: Humanoid segment -> candidate OpenSim body names (first found wins). Feet are the calcaneus.
@@ -87,25 +88,14 @@ def _quiet_opensim():
 
 
 def read_mot(path: str | Path) -> tuple[np.ndarray, dict[str, np.ndarray], bool]:
-    """Read an OpenSim .mot/.sto: (time_s, {column: values}, in_degrees)."""
+    """Read an IK .mot/.sto (gaitmimic.io.mot): (time_s, {column: values}, in_degrees)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "IK motion file not found", "run the ik stage first")
-    lines = path.read_text().splitlines()
-    in_degrees = True
-    for i, line in enumerate(lines):
-        if line.strip().lower().startswith("indegrees"):
-            in_degrees = line.split("=")[1].strip().lower().startswith("y")
-        if line.strip().lower() == "endheader":
-            header = lines[i + 1].split()
-            data = np.loadtxt(lines[i + 2:], ndmin=2)
-            break
-    else:
-        raise InputError(path, "no 'endheader' line: not an OpenSim .mot/.sto file", "pass the IK output .mot")
-    if header[0].lower() != "time" or data.shape[0] < 4:
-        raise InputError(path, f"expected a 'time' column and >= 4 rows, got {header[:1]} and {data.shape[0]} rows",
-                         "pass the IK output .mot of a dynamic trial")
-    return data[:, 0], {h: data[:, k] for k, h in enumerate(header) if k > 0}, in_degrees
+    table = mot_io.read_mot(path)
+    if len(table.time_s) < 4:
+        raise InputError(path, f"expected >= 4 rows, got {len(table.time_s)}", "pass the IK output .mot of a dynamic trial")
+    return table.time_s, {n: table.data[n].to_numpy(dtype=float) for n in table.names}, table.in_degrees
 
 
 def _find_bodies(model) -> dict[str, str]:

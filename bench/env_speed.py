@@ -5,10 +5,11 @@ Prints (same run, same machine):
      vs raw MuJoCo physics on the same model: mj_step x substeps per control step, from the same
      start states with the same reset cadence;
   2. PPO env steps/s of our training vs stable-baselines3 PPO on dm_control's stock humanoid-walk
-     (same PPO settings, same number of envs and steps).
+     (same PPO settings, rollout size and steps), each with SB3's SubprocVecEnv layout (one env per
+     process) and with the default grouped workers (gaitmimic/vec_env.py).
 
 Usage: .venv/bin/python bench/env_speed.py [--humanoid H.xml --reference R.npz] [--steps 4000]
-       [--ppo-steps 8192] [--n-envs 2]
+       [--ppo-steps 8192] [--n-workers 2]
 Without --humanoid/--reference it uses the stock suite humanoid and a synthetic walk.
 """
 
@@ -94,29 +95,43 @@ def _stock_env(seed):
     return StockWalk(seed)
 
 
-def ppo_rates(humanoid, refs, steps: int, n_envs: int) -> tuple[float, float]:
+def ppo_rates(humanoid, refs, steps: int, n_workers: int) -> list[tuple[str, float]]:
+    """PPO env steps/s (learn() only) for our training and SB3 PPO on stock humanoid-walk, each with
+    SB3's SubprocVecEnv (1 env per process) and with the grouped workers of the default config."""
     import functools
 
     import torch
     from stable_baselines3 import PPO
     from stable_baselines3.common.vec_env import SubprocVecEnv, VecMonitor, VecNormalize
 
-    from gaitmimic.train import train_policy
+    from gaitmimic.train import DEFAULT_TRAIN_CFG, train_policy
+    from gaitmimic.vec_env import GroupedSubprocVecEnv
 
     torch.set_num_threads(1)
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = {"total_steps": steps, "checkpoint_every_steps": 10 ** 9}
-        info = train_policy(humanoid, refs, Path(tmp) / "ours", {}, cfg, n_envs=n_envs)
-        ours = float(info["steps_per_s_this_run"])  # learn() only, env start-up excluded as below
-    venv = VecNormalize(VecMonitor(SubprocVecEnv([functools.partial(_stock_env, i) for i in range(n_envs)])))
-    model = PPO("MlpPolicy", venv, n_steps=1024, batch_size=512, n_epochs=10, gamma=0.95,
-                policy_kwargs={"net_arch": dict(pi=[256, 256], vf=[256, 256]), "log_std_init": -1.0},
-                device="cpu", seed=0)
-    t0 = time.perf_counter()
-    model.learn(steps)
-    stock = steps / (time.perf_counter() - t0)
-    venv.close()
-    return ours, stock
+    per_worker = int(DEFAULT_TRAIN_CFG["envs_per_worker"])
+    rollout = int(DEFAULT_TRAIN_CFG["n_steps"]) * n_workers * per_worker
+    rows = []
+    for label, epw in ((f"{n_workers} x 1 env (SB3 SubprocVecEnv layout)", 1),
+                       (f"{n_workers} x {per_worker} envs (default)", per_worker)):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = {"total_steps": steps, "checkpoint_every_steps": 10 ** 9, "envs_per_worker": epw,
+                   "n_steps": rollout // (n_workers * epw)}
+            info = train_policy(humanoid, refs, Path(tmp) / "ours", {}, cfg, n_workers=n_workers)
+            rows.append((f"ours (gaitmimic.train, mimic), {label}", float(info["steps_per_s_this_run"])))
+    for label, make in ((f"{n_workers} x 1 env, SB3 SubprocVecEnv",
+                         lambda: SubprocVecEnv([functools.partial(_stock_env, i) for i in range(n_workers)])),
+                        (f"{n_workers} x {per_worker} envs, GroupedSubprocVecEnv",
+                         lambda: GroupedSubprocVecEnv([functools.partial(_stock_env, i)
+                                                       for i in range(n_workers * per_worker)], n_workers))):
+        venv = VecNormalize(VecMonitor(make()))
+        model = PPO("MlpPolicy", venv, n_steps=rollout // venv.num_envs, batch_size=512, n_epochs=10, gamma=0.99,
+                    policy_kwargs={"net_arch": dict(pi=[256, 256], vf=[256, 256]), "log_std_init": -1.0},
+                    device="cpu", seed=0)
+        t0 = time.perf_counter()
+        model.learn(steps)
+        rows.append((f"SB3 PPO on dm_control humanoid-walk, {label}", steps / (time.perf_counter() - t0)))
+        venv.close()
+    return rows
 
 
 def main(argv=None) -> int:
@@ -125,7 +140,7 @@ def main(argv=None) -> int:
     ap.add_argument("--reference", action="append")
     ap.add_argument("--steps", type=int, default=4000)
     ap.add_argument("--ppo-steps", type=int, default=8192)
-    ap.add_argument("--n-envs", type=int, default=2)
+    ap.add_argument("--n-workers", type=int, default=2)
     ap.add_argument("--skip-ppo", action="store_true")
     args = ap.parse_args(argv)
     tmpdir = tempfile.TemporaryDirectory()
@@ -145,12 +160,13 @@ def main(argv=None) -> int:
     for label, ours, raw, sub, ln in rows:
         print(f"| {label} | {ours:.0f} | {raw:.0f} | {ours / raw:.2f} | {sub} | {ln:.0f} |")
     if not args.skip_ppo:
-        ours, stock = ppo_rates(humanoid, refs, args.ppo_steps, args.n_envs)
-        print(f"\nPPO end to end ({args.ppo_steps} steps, {args.n_envs} envs, SubprocVecEnv, 256x256, n_epochs 10)")
+        rows = ppo_rates(humanoid, refs, args.ppo_steps, args.n_workers)
+        print(f"\nPPO end to end ({args.ppo_steps} steps, {args.n_workers} worker processes, rollouts of 2048, "
+              "256x256, n_epochs 10)")
         print("| training | env steps/s |")
         print("| --- | --- |")
-        print(f"| ours (gaitmimic.train, mimic) | {ours:.0f} |")
-        print(f"| SB3 PPO on dm_control humanoid-walk | {stock:.0f} |")
+        for label, rate in rows:
+            print(f"| {label} | {rate:.0f} |")
     return 0
 
 

@@ -108,7 +108,7 @@ def main(argv=None) -> int:
     ap.add_argument("--modes", nargs="+", default=["seed", "mimic"])
     ap.add_argument("--steps", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--n-envs", type=int, default=2)
+    ap.add_argument("--n-workers", type=int, default=2, help="env worker processes (train.envs_per_worker envs each)")
     ap.add_argument("--episodes", type=int, default=20)
     ap.add_argument("--out", default="bench_out/imitation")
     ap.add_argument("--eval-only", action="store_true")
@@ -127,7 +127,7 @@ def main(argv=None) -> int:
         wall = None
         if not args.eval_only:
             t0 = time.time()
-            info = train_policy(args.humanoid, args.reference, out, task_cfg, train_cfg, n_envs=args.n_envs, log=log)
+            info = train_policy(args.humanoid, args.reference, out, task_cfg, train_cfg, n_workers=args.n_workers, log=log)
             wall = time.time() - t0
             log.info("%s trained %d steps in %.0f s", mode, info["total_steps"], wall)
         pol, which = _load_for_eval(out, args.checkpoint)

@@ -30,7 +30,7 @@ DEFAULT_TRAIN_CFG: dict = {
     "long_total_steps": 3_000_000,
     "seed": 0,
     "device": "auto",
-    "n_steps": 1024,  # rollout length per env
+    "n_steps": 128,  # rollout length per env
     "batch_size": 512,
     "n_epochs": 10,
     "gamma": 0.99,
@@ -51,7 +51,8 @@ DEFAULT_TRAIN_CFG: dict = {
     "checkpoint_every_steps": 50_000,
     "keep_checkpoints": 2,
     "torch_threads": 1,  # torch CPU threads in the learner (more threads thrash on a busy machine)
-    "vec_env": "subproc",  # subproc | dummy (one process); subproc needs n_envs > 1
+    "vec_env": "subproc",  # subproc: one worker process per thread | dummy: all envs in this process
+    "envs_per_worker": 8,  # envs stepped by each worker per message
 }
 
 
@@ -68,14 +69,25 @@ def _make_one(humanoid_xml, reference_npzs, task_cfg, seed):
     return make_env(humanoid_xml, reference_npzs, task_cfg, seed=seed, evaluation=False)
 
 
-def make_vec_env(humanoid_xml, reference_npzs, task_cfg: dict, n_envs: int, seed: int, kind: str = "subproc"):
-    """n_envs training envs (seeded seed, seed+1, ...) in subprocesses (or one process)."""
-    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecMonitor
+def make_vec_env(humanoid_xml, reference_npzs, task_cfg: dict, n_workers: int, envs_per_worker: int, seed: int,
+                 kind: str = "subproc"):
+    """``n_workers * envs_per_worker`` training envs (seeded seed, seed+1, ...).
 
+    ``subproc``: one worker process per thread, each stepping its group of envs per message
+    (:class:`~gaitmimic.vec_env.GroupedSubprocVecEnv`); ``dummy``: all in this process.
+    """
+    from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
+
+    from gaitmimic.vec_env import GroupedSubprocVecEnv
+
+    n_envs = max(n_workers, 1) * max(envs_per_worker, 1)
     fns = [functools.partial(_make_one, str(humanoid_xml), [str(p) for p in reference_npzs], task_cfg, seed + i)
            for i in range(n_envs)]
-    # fork: workers must not re-import __main__ (a Snakemake script runs as __main__).
-    venv = SubprocVecEnv(fns, start_method="fork") if (kind == "subproc" and n_envs > 1) else DummyVecEnv(fns)
+    if kind == "subproc" and n_workers > 1:
+        # fork: workers must not re-import __main__ (a Snakemake script runs as __main__).
+        venv = GroupedSubprocVecEnv(fns, n_workers, start_method="fork")
+    else:
+        venv = DummyVecEnv(fns)
     venv.seed(seed)
     return VecMonitor(venv)
 
@@ -112,8 +124,10 @@ def _policy_kwargs(cfg: dict) -> dict:
 
 
 def train_policy(humanoid_xml, reference_npzs: list, out_dir, task_cfg: dict | None, train_cfg: dict | None,
-                 n_envs: int = 2, log: logging.Logger | None = None, extra_callbacks: list | None = None) -> dict:
+                 n_workers: int = 2, log: logging.Logger | None = None, extra_callbacks: list | None = None) -> dict:
     """Train (or resume) one subject's policy; returns the train_info dict also written to disk.
+
+    ``n_workers`` env processes (the job's threads) each run ``train.envs_per_worker`` envs.
 
     ``extra_callbacks`` are appended to the SB3 callback list (tests use one to simulate a kill).
     """
@@ -136,7 +150,9 @@ def train_policy(humanoid_xml, reference_npzs: list, out_dir, task_cfg: dict | N
 
     torch.set_num_threads(max(int(cfg["torch_threads"]), 1))
     seed = int(cfg["seed"])
-    venv = make_vec_env(humanoid_xml, reference_npzs, tcfg, n_envs, seed, cfg["vec_env"])
+    n_envs = max(n_workers, 1) * max(int(cfg["envs_per_worker"]), 1)
+    venv = make_vec_env(humanoid_xml, reference_npzs, tcfg, n_workers, int(cfg["envs_per_worker"]), seed,
+                        cfg["vec_env"])
     rate_hz = float(venv.env_method("control_rate_hz", indices=[0])[0])
     fingerprint = run_fingerprint(humanoid_xml, reference_npzs, tcfg, cfg, n_envs)
     latest = latest_checkpoint(ckpt_dir)

@@ -154,16 +154,21 @@ def eval_all_metrics(wildcards):
     return [res(s, "eval", "metrics.json") for s in SUBJECTS]
 
 
+def eval_films():
+    """The rollouts that the video job films (evaluate.video.rollouts; zero_action only when rolled out)."""
+    ev = config["evaluate"]
+    return [r for r in ev["video"]["rollouts"] if r == "policy" or ev["zero_action_floor"]]
+
+
+def subject_walk_trcs(wildcards):
+    return [res(wildcards.subject, "markers", f"{t}.trc") for t in dynamic_trials(wildcards.subject)]
+
+
 def eval_subject_report_files(subject):
     """Every figure and video of one subject that the report shows."""
-    ev = config["evaluate"]
-    films = [r for r in ev["video"]["rollouts"] if r == "policy" or ev["zero_action_floor"]]
-    files = [res(subject, "eval", f"{subject}_{r}.mp4") for r in films]
-    files += [res(subject, "eval", "plots", f"{name}.png") for name in ("gait_cycle", "learning_curve")]
-    trials = dynamic_trials(subject)
-    if trials:
-        files.append(res(subject, "eval", "plots", "ik_error.png"))
-    files += [res(subject, "eval", "plots", f"events_{t}.png") for t in trials]
+    files = [res(subject, "eval", f"{subject}_{r}.mp4") for r in eval_films()]
+    files += [res(subject, "eval", "plots", f"{name}.png")
+              for name in ("gait_cycle", "learning_curve", "ik_error", "events")]
     return files
 
 

@@ -3,6 +3,7 @@
 # for people is registered with report(): category = subject, subcategory = stage.
 # Library entry points: gaitmimic.evaluate.stage (metrics, video, plots), gaitmimic.evaluate.summary.
 
+EVAL_FILMS = eval_films()
 EVAL_MODULES = ("evaluate/__init__", "evaluate/rollouts", "evaluate/gait", "evaluate/metrics", "evaluate/summary",
                 "evaluate/stage", "evaluate/report_html")
 
@@ -45,127 +46,90 @@ rule eval_video:
         rollouts=res("{subject}", "eval", "rollouts.npz"),
         metrics=res("{subject}", "eval", "metrics.json"),
     output:
-        video=report(
-            res("{subject}", "eval", "{subject}_{rollout}.mp4"),
-            caption="../report/video.rst",
-            category="{subject}",
-            subcategory="evaluate",
-            labels={"subject": "{subject}", "item": "video file (mp4): {rollout}"},
-        ),
-        page=report(
-            res("{subject}", "eval", "{subject}_{rollout}_video.html"),
-            caption="../report/video.rst",
-            category="{subject}",
-            subcategory="evaluate",
-            labels={"subject": "{subject}", "item": "video: {rollout}"},
-        ),
-    wildcard_constraints:
-        rollout="policy|zero_action",
+        # One job films every rollout in evaluate.video.rollouts (fewer, longer jobs keep the DAG small).
+        videos=[
+            report(
+                res("{subject}", "eval", f"{{subject}}_{which}.mp4"),
+                caption="../report/video.rst",
+                category="{subject}",
+                subcategory="evaluate",
+                labels={"subject": "{subject}", "item": f"video file (mp4): {which}"},
+            )
+            for which in EVAL_FILMS
+        ],
+        pages=[
+            report(
+                res("{subject}", "eval", f"{{subject}}_{which}_video.html"),
+                caption="../report/video.rst",
+                category="{subject}",
+                subcategory="evaluate",
+                labels={"subject": "{subject}", "item": f"video: {which}"},
+            )
+            for which in EVAL_FILMS
+        ],
     params:
         evaluate=config["evaluate"],
+        films=EVAL_FILMS,
         code=code_version("evaluate/video", "evaluate/rollouts", "evaluate/stage", "evaluate/report_html"),
     log:
-        res("{subject}", "logs", "evaluate", "video_{rollout}.log"),
+        res("{subject}", "logs", "evaluate", "video.log"),
     benchmark:
-        res("{subject}", "benchmarks", "eval_video_{rollout}.tsv")
+        res("{subject}", "benchmarks", "eval_video.tsv")
     threads: 1
     resources:
         mem_mb=2000,
-        runtime=20,
+        runtime=40,
     script:
         "../workflow_scripts/evaluate.py"
 
 
-rule eval_gait_plot:
+rule eval_plots:
+    # The gait-lab figures of one subject in one job: joint angles over the gait cycle, the learning
+    # curve, IK marker error and gait events (every walking trial).
     input:
         references=subject_references,
         rollouts=res("{subject}", "eval", "rollouts.npz"),
+        progress=res("{subject}", "policy", "progress.csv"),
+        ik_summaries=eval_ik_summaries,
+        trcs=subject_walk_trcs,
+        events=subject_events_csvs,
     output:
-        png=report(
+        gait=report(
             res("{subject}", "eval", "plots", "gait_cycle.png"),
             caption="../report/gait_cycle.rst",
             category="{subject}",
             subcategory="evaluate",
             labels={"subject": "{subject}", "item": "joint angles over the gait cycle"},
         ),
-        svg=res("{subject}", "eval", "plots", "gait_cycle.svg"),
-    params:
-        evaluate=config["evaluate"],
-        code=code_version("evaluate/plots", "evaluate/gait", "evaluate/stage"),
-    log:
-        res("{subject}", "logs", "evaluate", "gait_plot.log"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../workflow_scripts/evaluate.py"
-
-
-rule eval_learning_curve:
-    input:
-        progress=res("{subject}", "policy", "progress.csv"),
-    output:
-        png=report(
+        gait_svg=res("{subject}", "eval", "plots", "gait_cycle.svg"),
+        learning_curve=report(
             res("{subject}", "eval", "plots", "learning_curve.png"),
             caption="../report/learning_curve.rst",
             category="{subject}",
             subcategory="train",
             labels={"subject": "{subject}", "item": "learning curve"},
         ),
-    params:
-        task=config.get("task", {}),
-        code=code_version("evaluate/plots", "evaluate/stage"),
-    log:
-        res("{subject}", "logs", "evaluate", "learning_curve.log"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../workflow_scripts/evaluate.py"
-
-
-rule eval_ik_plot:
-    input:
-        summaries=eval_ik_summaries,
-    output:
-        png=report(
+        ik=report(
             res("{subject}", "eval", "plots", "ik_error.png"),
             caption="../report/ik_error.rst",
             category="{subject}",
             subcategory="ik",
             labels={"subject": "{subject}", "item": "IK marker error"},
         ),
-    params:
-        code=code_version("evaluate/plots"),
-    log:
-        res("{subject}", "logs", "evaluate", "ik_plot.log"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../workflow_scripts/evaluate.py"
-
-
-rule eval_events_plot:
-    input:
-        trc=res("{subject}", "markers", "{trial}.trc"),
-        events=res("{subject}", "events", "{trial}.csv"),
-    output:
-        png=report(
-            res("{subject}", "eval", "plots", "events_{trial}.png"),
+        events=report(
+            res("{subject}", "eval", "plots", "events.png"),
             caption="../report/events.rst",
             category="{subject}",
             subcategory="events",
-            labels={"subject": "{subject}", "item": "gait events: {trial}"},
+            labels={"subject": "{subject}", "item": "gait events"},
         ),
     params:
         evaluate=config["evaluate"],
-        code=code_version("evaluate/plots"),
+        task=config.get("task", {}),
+        trials=lambda wildcards: dynamic_trials(wildcards.subject),
+        code=code_version("evaluate/plots", "evaluate/gait", "evaluate/stage"),
     log:
-        res("{subject}", "logs", "evaluate", "events_plot_{trial}.log"),
+        res("{subject}", "logs", "evaluate", "plots.log"),
     threads: 1
     resources:
         mem_mb=1000,

@@ -46,7 +46,7 @@ def test_learning_curve_ik_and_events(tmp_path):
     write_trc(tmp_path / "w.trc", MarkerTrial(labels=["RHEE", "RTOE", "LHEE", "LTOE"], xyz_m=xyz, rate_hz=100.0))
     pd.DataFrame({"side": ["right", "left"], "event": ["heel_strike", "toe_off"], "time_s": [0.3, 0.8],
                   "frame": [30, 80], "source": ["kinematic"] * 2}).to_csv(tmp_path / "w.csv", index=False)
-    out = plots.gait_events_figure(tmp_path / "w.trc", tmp_path / "w.csv", tmp_path / "ev.png",
+    out = plots.gait_events_figure([("walk", tmp_path / "w.trc", tmp_path / "w.csv")] * 2, tmp_path / "ev.png",
                                    {"right": ["RHEE"], "left": ["LHEE"]}, {"right": ["RTOE"], "left": ["LTOE"]})
     assert out[0].stat().st_size > 5_000
 

@@ -102,7 +102,7 @@ def test_reward_terms_in_unit_interval_and_one_on_reference(subject, mode, terms
     for _ in range(80):
         _, r, term, trunc, info = env.step(rng.uniform(-1, 1, 21))
         assert 0.0 <= r <= 1.0
-        for k, v in info["reward_terms"].items():
+        for k, v in env.task.last_terms.items():
             assert 0.0 <= v <= 1.0, (k, v)
             seen_low |= v < 0.9
         if term or trunc:

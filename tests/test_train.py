@@ -14,7 +14,7 @@ from gaitmimic.task.synthetic import suite_humanoid_xml, write_synthetic_referen
 from gaitmimic.train import load_policy, merge_train_cfg, train_policy
 
 TINY = {"total_steps": 512, "n_steps": 64, "batch_size": 64, "n_epochs": 1, "checkpoint_every_steps": 128,
-        "net_arch": {"pi": [32], "vf": [32]}, "vec_env": "dummy"}
+        "net_arch": {"pi": [32], "vf": [32]}, "vec_env": "dummy", "envs_per_worker": 1}
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +43,12 @@ def _progress_steps(path):
 def test_kill_and_resume_continues_from_checkpoint(tmp_path, reference):
     out = tmp_path / "policy"
     with pytest.raises(KeyboardInterrupt):
-        train_policy(suite_humanoid_xml(), [reference], out, {}, TINY, n_envs=2, extra_callbacks=[_Kill(300)])
+        train_policy(suite_humanoid_xml(), [reference], out, {}, TINY, n_workers=2, extra_callbacks=[_Kill(300)])
     latest = json.loads((out / "checkpoints" / "latest.json").read_text())
     assert latest["steps"] == 256  # checkpoints at 128 and 256; killed at 300
     assert not (out / "model.zip").exists()
     assert not list(out.glob("**/.*tmp*"))  # no half-written files left behind
-    info = train_policy(suite_humanoid_xml(), [reference], out, {}, TINY, n_envs=2)
+    info = train_policy(suite_humanoid_xml(), [reference], out, {}, TINY, n_workers=2)
     assert info["resumed_from_steps"] == 256
     assert info["total_steps"] == 512
     steps = _progress_steps(out / "progress.csv")
@@ -59,14 +59,14 @@ def test_kill_and_resume_continues_from_checkpoint(tmp_path, reference):
         assert (out / name).is_file()
     assert any((out / "tb").iterdir())
     # rerunning a finished job trains nothing more
-    again = train_policy(suite_humanoid_xml(), [reference], out, {}, TINY, n_envs=2)
+    again = train_policy(suite_humanoid_xml(), [reference], out, {}, TINY, n_workers=2)
     assert again["total_steps"] == 512 and again["resumed_from_steps"] == 512
 
 
 def test_same_seed_same_policy_and_load_policy(tmp_path, reference):
     cfg = {**TINY, "total_steps": 256, "checkpoint_every_steps": 10_000}
-    a = train_policy(suite_humanoid_xml(), [reference], tmp_path / "a", {}, cfg, n_envs=1)
-    train_policy(suite_humanoid_xml(), [reference], tmp_path / "b", {}, cfg, n_envs=1)
+    a = train_policy(suite_humanoid_xml(), [reference], tmp_path / "a", {}, cfg, n_workers=1)
+    train_policy(suite_humanoid_xml(), [reference], tmp_path / "b", {}, cfg, n_workers=1)
     pa, pb = load_policy(tmp_path / "a"), load_policy(tmp_path / "b")
     env = make_env(suite_humanoid_xml(), [reference], pa.task_cfg, seed=0, evaluation=True)
     obs, _ = env.reset(options={"phase": 0.0})
@@ -87,9 +87,9 @@ def test_long_budget_setting():
 def test_changed_settings_do_not_resume_old_checkpoints(tmp_path, reference):
     out = tmp_path / "policy"
     cfg = {**TINY, "total_steps": 128}
-    train_policy(suite_humanoid_xml(), [reference], out, {}, cfg, n_envs=1)
-    longer = train_policy(suite_humanoid_xml(), [reference], out, {}, {**cfg, "total_steps": 256}, n_envs=1)
+    train_policy(suite_humanoid_xml(), [reference], out, {}, cfg, n_workers=1)
+    longer = train_policy(suite_humanoid_xml(), [reference], out, {}, {**cfg, "total_steps": 256}, n_workers=1)
     assert longer["resumed_from_steps"] == 128  # a longer budget continues
-    changed = train_policy(suite_humanoid_xml(), [reference], out, {}, {**cfg, "gamma": 0.9}, n_envs=1)
+    changed = train_policy(suite_humanoid_xml(), [reference], out, {}, {**cfg, "gamma": 0.9}, n_workers=1)
     assert changed["resumed_from_steps"] == 0 and changed["total_steps"] == 128
     assert (out / "checkpoints.stale" / "latest.json").is_file()

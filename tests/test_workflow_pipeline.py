@@ -67,7 +67,8 @@ def test_full_run_writes_every_stage(work):
     for subject in ("s1", "s2"):
         base = work / "results" / subject
         for rel in ("markers/walk01.trc", "events/walk01.csv", f"model/{subject}.osim", "ik/walk01.mot",
-                    "reference/humanoid.xml", "reference/walk01.npz", "policy/model.zip", "eval/metrics.json"):
+                    "reference/humanoid.xml", "reference/walk01.npz", "policy/model.zip", "eval/metrics.json",
+                    "eval/plots/events.png", f"eval/{subject}_policy.mp4", f"eval/{subject}_zero_action.mp4"):
             assert (base / rel).stat().st_size > 0, rel
 
 
@@ -75,8 +76,8 @@ def test_report_builds_with_videos_figures_and_tables(work):
     report = work / "results" / "report.html"
     snakemake(work, "--report", str(report))
     page = report.read_text(errors="replace")
-    for name in ("s1_policy_video.html", "s2_policy_video.html", "gait_cycle.png", "metrics.html", "summary.html",
-                 "learning_curve.png", "ik_error.png"):
+    for name in ("s1_policy_video.html", "s2_policy_video.html", "s1_zero_action_video.html", "gait_cycle.png",
+                 "metrics.html", "summary.html", "learning_curve.png", "ik_error.png", "events.png"):
         assert name in page, name
     if shutil.which("chromium"):  # open it in headless Chromium and show the policy video
         shot = work / "results" / "report_screenshot.png"

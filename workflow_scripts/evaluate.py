@@ -1,5 +1,4 @@
-"""Rules `evaluate`, `eval_video`, `eval_gait_plot`, `eval_learning_curve`, `eval_ik_plot`,
-`eval_events_plot`: each calls one entry function of gaitmimic.evaluate (chosen by rule name)."""
+"""Rules `evaluate`, `eval_video` and `eval_plots`: entry functions of gaitmimic.evaluate (chosen by rule name)."""
 
 import logging
 import sys
@@ -29,18 +28,17 @@ if rule == "evaluate":
         out_metrics_html=sm.output.table_html,
     )
 elif rule == "eval_video":
-    info = stage.render_video(subject, sm.input.humanoid, sm.input.rollouts, sm.input.metrics,
-                              sm.wildcards.rollout, dict(sm.params.evaluate), sm.output.video, sm.output.page)
-    logging.info("video: %s", info)
-elif rule == "eval_gait_plot":
-    stage.gait_figure(subject, list(sm.input.references), sm.input.rollouts, dict(sm.params.evaluate), sm.output.png)
-elif rule == "eval_learning_curve":
-    stage.learning_curve(subject, sm.input.progress, dict(sm.params.task), sm.output.png)
-elif rule == "eval_ik_plot":
-    plots.ik_error_figure(list(sm.input.summaries), sm.output.png, title=f"{subject}: IK marker error")
-elif rule == "eval_events_plot":
+    for which, video, page in zip(sm.params.films, sm.output.videos, sm.output.pages):
+        info = stage.render_video(subject, sm.input.humanoid, sm.input.rollouts, sm.input.metrics, which,
+                                  dict(sm.params.evaluate), video, page)
+        logging.info("video %s: %s", which, info)
+elif rule == "eval_plots":
     cfg = stage.eval_cfg_with_defaults(dict(sm.params.evaluate))["plots"]
-    plots.gait_events_figure(sm.input.trc, sm.input.events, sm.output.png, cfg["heel_markers"], cfg["toe_markers"],
-                             title=f"{subject} {sm.wildcards.trial}: gait events over heel and toe heights")
+    stage.gait_figure(subject, list(sm.input.references), sm.input.rollouts, dict(sm.params.evaluate), sm.output.gait)
+    stage.learning_curve(subject, sm.input.progress, dict(sm.params.task), sm.output.learning_curve)
+    plots.ik_error_figure(list(sm.input.ik_summaries), sm.output.ik, title=f"{subject}: IK marker error")
+    plots.gait_events_figure(list(zip(sm.params.trials, sm.input.trcs, sm.input.events)), sm.output.events,
+                             cfg["heel_markers"], cfg["toe_markers"],
+                             title=f"{subject}: gait events over heel and toe heights")
 else:
     raise ValueError(f"workflow_scripts/evaluate.py does not handle rule {rule!r}")

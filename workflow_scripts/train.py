@@ -19,6 +19,6 @@ train_policy(
     out_dir=out_dir,
     task_cfg=dict(sm.params.task),
     train_cfg=dict(sm.params.train),
-    n_envs=max(int(sm.threads), 1),
+    n_workers=max(int(sm.threads), 1),
     log=logging.getLogger("gaitmimic.train"),
 )

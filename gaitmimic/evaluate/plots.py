@@ -243,35 +243,40 @@ def _marker_height(trial, candidates: list[str]) -> tuple[str, np.ndarray] | Non
     return None
 
 
-def gait_events_figure(trc_path: str | Path, events_csv: str | Path, out_png: str | Path,
+def gait_events_figure(trials: list[tuple[str, str | Path, str | Path]], out_png: str | Path,
                        heel_markers: dict[str, list[str]], toe_markers: dict[str, list[str]],
                        title: str = "", formats: tuple[str, ...] = ("png",)) -> list[Path]:
-    """Heel and toe marker heights per side with the detected heel strikes (solid) and toe offs (dashed).
+    """Heel and toe marker heights per side with the detected heel strikes (solid) and toe offs (dashed),
+    two rows (right, left) per walking trial.
 
-    ``heel_markers``/``toe_markers``: ``{"right": [candidate names], "left": [...]}``. Time is from the
-    first frame stored in the file, as the events CSV's ``time_s``.
+    ``trials``: ``[(label, marker TRC, events CSV), ...]``. ``heel_markers``/``toe_markers``:
+    ``{"right": [candidate names], "left": [...]}``. Time is from the first frame stored in the file, as
+    the events CSV's ``time_s``.
     """
     from gaitmimic.io.trc import read_trc
 
-    trial = read_trc(trc_path)
-    t = np.arange(trial.xyz_m.shape[0]) / trial.rate_hz
-    ev = pd.read_csv(events_csv)
-    fig, axes = plt.subplots(2, 1, figsize=(11, 5.5), sharex=True)
-    for ax, side in zip(axes, ("right", "left")):
-        for kind, cands, style in (("heel", heel_markers.get(side, []), "-"), ("toe", toe_markers.get(side, []), "--")):
-            got = _marker_height(trial, cands)
-            if got:
-                ax.plot(t, 100 * got[1], style, color="tab:blue" if kind == "heel" else "tab:green", lw=1.2,
-                        label=f"{got[0]} ({kind}) height")
-        for _, row in ev[ev["side"] == side].iterrows():
-            hs = row["event"] == "heel_strike"
-            ax.axvline(row["time_s"], color="tab:red" if hs else "tab:orange", ls="-" if hs else "--", lw=1)
-        ax.plot([], [], color="tab:red", label="heel strike")
-        ax.plot([], [], color="tab:orange", ls="--", label="toe off")
-        ax.set_ylabel(f"{side} height [cm]")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper right", ncol=2)
-    axes[-1].set_xlabel("time [s]")
+    fig, axes = plt.subplots(2 * len(trials), 1, figsize=(11, 5.5 * len(trials)), squeeze=False)
+    for k, (label, trc_path, events_csv) in enumerate(trials):
+        trial = read_trc(trc_path)
+        t = np.arange(trial.xyz_m.shape[0]) / trial.rate_hz
+        ev = pd.read_csv(events_csv)
+        for ax, side in zip(axes[2 * k:2 * k + 2, 0], ("right", "left")):
+            for kind, cands, style in (("heel", heel_markers.get(side, []), "-"),
+                                       ("toe", toe_markers.get(side, []), "--")):
+                got = _marker_height(trial, cands)
+                if got:
+                    ax.plot(t, 100 * got[1], style, color="tab:blue" if kind == "heel" else "tab:green", lw=1.2,
+                            label=f"{got[0]} ({kind}) height")
+            for _, row in ev[ev["side"] == side].iterrows():
+                hs = row["event"] == "heel_strike"
+                ax.axvline(row["time_s"], color="tab:red" if hs else "tab:orange", ls="-" if hs else "--", lw=1)
+            ax.plot([], [], color="tab:red", label="heel strike")
+            ax.plot([], [], color="tab:orange", ls="--", label="toe off")
+            ax.set_ylabel(f"{side} height [cm]")
+            ax.set_title(f"{label}: {side} foot", fontsize=10, loc="left")
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=8, loc="upper right", ncol=2)
+        axes[2 * k + 1, 0].set_xlabel("time [s]")
     fig.suptitle(title or "Gait events over heel and toe marker heights")
     fig.tight_layout()
     return save_figure(fig, out_png, formats)

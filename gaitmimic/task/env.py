@@ -13,8 +13,8 @@ class GaitEnv(gym.Env):
     """One humanoid, one task. ``physics`` is the dm_control Physics being simulated.
 
     ``reset(options={"phase": p, "reference_index": i})`` starts at gait phase p in [0, 1) of
-    reference i. Step ``info`` holds ``time_s``, ``ref_qpos`` (28,), ``ref_body_xpos`` (B, 3),
-    ``fell``, ``deviated`` and ``reward_terms``.
+    reference i. Step ``info`` holds ``fell`` and ``deviated``, and for an evaluation task also
+    ``time_s``, ``ref_qpos`` (28,), ``ref_body_xpos`` (B, 3) and ``reward_terms``.
     """
 
     metadata = {"render_modes": ["rgb_array"]}
@@ -39,6 +39,8 @@ class GaitEnv(gym.Env):
     def step(self, action):
         obs, reward, terminated, truncated = self.task.step_vector(action, self.physics)
         task = self.task
+        if not task.evaluation:  # training: nothing that costs copies (SB3 deep-copies every info)
+            return obs, reward, terminated, truncated, {"fell": task.fell, "deviated": task.deviated}
         info = {
             "time_s": task.t / task.rate_hz,
             "ref_qpos": task.r_qpos[task.t].copy(),

@@ -88,7 +88,7 @@ def load_subject_yaml(path: str | Path) -> dict[str, Any]:
         return validate({}, load_schema("subject"), path)
     try:
         with open(path) as f:
-            data = yaml.safe_load(f) or {}
+            data = yaml.load(f, Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         raise InputError(path, f"not valid YAML ({exc})", "fix the YAML syntax") from exc
     if not isinstance(data, dict):

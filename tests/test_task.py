@@ -172,3 +172,55 @@ def test_stand_task_holds_zero_pose(subject):
     env.reset()
     assert np.all(env.physics.data.qpos[7:] == 0.0)
     assert merge_task_cfg({})["mode"] == "mimic"
+
+
+def test_vectorised_mimic_reward_equals_reference_formula(subject):
+    """The task's hot-path reward vector equals rewards.mimic_terms on states off the reference."""
+    from gaitmimic.task import rewards
+
+    xml, refs = subject
+    env = make_env(xml, refs, {}, seed=3)
+    task, d = env.task, env.physics.data
+    rng = np.random.default_rng(3)
+    env.reset()
+    for _ in range(60):
+        _, _, term, trunc, _ = env.step(rng.uniform(-1, 1, 21))
+        t = task.t
+        expected = rewards.mimic_terms(d.qpos, d.qvel, d.xpos[task.ee_ids] - d.qpos[:3], d.subtree_com[task.torso],
+                                       task.r_qpos[t], task.r_qvel[t], task.r_ee_rel[t], task.r_com[t], task.scales)
+        got = task.reward_terms(env.physics)
+        for k, v in expected.items():
+            assert got[k] == pytest.approx(v, rel=1e-9, abs=1e-12), k
+        if term or trunc:
+            env.reset()
+
+
+def test_non_foot_contact_prefilter_agrees_with_contact_list(subject):
+    """The bounding-sphere shortcut never hides a non-foot floor contact that the contact list holds:
+    checked on walking steps under random actions and on the humanoid laid down at many heights."""
+    xml, refs = subject
+    env = make_env(xml, refs, {}, seed=4)
+    task, d = env.task, env.physics.data
+    m = env.physics.model.ptr
+
+    def full_check():
+        n = d.ncon
+        return bool(n) and bool(task._bad_pair[d.contact.geom[:n, 0], d.contact.geom[:n, 1]].any())
+
+    rng = np.random.default_rng(4)
+    env.reset()
+    for _ in range(200):
+        _, _, term, trunc, _ = env.step(rng.uniform(-1, 1, 21))
+        assert task._non_foot_contact() == full_check()
+        if term or trunc:
+            env.reset()
+    seen = 0
+    for height in np.linspace(0.05, 0.6, 23):
+        for pitch in (-np.pi / 2, -np.pi / 4, np.pi / 4, np.pi / 2):
+            env.reset(options={"phase": 0.0})
+            d.qpos[2] = height
+            d.qpos[3:7] = [np.cos(pitch / 2), 0.0, np.sin(pitch / 2), 0.0]
+            mujoco.mj_forward(m, d.ptr)
+            assert task._non_foot_contact() == full_check(), (height, pitch)
+            seen += full_check()
+    assert 0 < seen < 92  # both outcomes occur among the laid-down poses

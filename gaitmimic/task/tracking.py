@@ -95,6 +95,7 @@ class GaitTracking(base.Task):
         self._weight_vec = w / w.sum() if w.sum() > 0 else w
         d = self._d  # cached views into MjData (valid for the life of the data)
         self._v = types.SimpleNamespace(qpos=d.qpos, qvel=d.qvel, xpos=d.xpos, xmat=d.xmat, ctrl=d.ctrl,
+                                        geom_xpos=d.geom_xpos,
                                         subtree_com=d.subtree_com, sensordata=d.sensordata,
                                         xfrc_applied=d.xfrc_applied)
         self._axes = [self._ref_axes(r.qpos[:, 3:7]) for r in self.refs]
@@ -105,6 +106,19 @@ class GaitTracking(base.Task):
         bad[self.floor, :] = nonfoot
         bad[:, self.floor] = nonfoot
         self._bad_pair = bad
+        # Bounding spheres of the non-foot geoms: none reaches the floor plane -> no non-foot floor
+        # contact (exact prefilter: MuJoCo's broadphase uses the same spheres plus the margin).
+        self._nonfoot_ids = np.flatnonzero(nonfoot)
+        self._nonfoot_reach = model.geom_rbound[self._nonfoot_ids] + np.maximum(
+            model.geom_margin[self._nonfoot_ids], model.geom_margin[self.floor])
+        self._floor_z = float(model.geom_pos[self.floor, 2])  # a world-body plane: its pos is in world frame
+        # Mimic reward as one vector: [joint angles, joint velocities, end effectors - root, COM, root].
+        nj = model.nq - 7
+        sizes = (nj, model.nv - 6, 3 * len(self.ee_ids), 3, 3)
+        self._term_starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        self._state = np.empty(int(sum(sizes)))
+        self._scale_vec = np.array([float(self.scales.get(k, 0.0)) for k in rewards.MIMIC_TERMS])
+        self._root_rotation_scale = float(self.scales.get("root_rotation", 0.0))
         self._physics_ready = True
 
     # --------------------------------------------------------- schedule hooks
@@ -158,6 +172,10 @@ class GaitTracking(base.Task):
         ph = 2 * np.pi * self.r_phase[: idx.shape[0]]
         self.e_sincos = np.stack([np.sin(ph), np.cos(ph)], axis=1)
         self.r_ee_rel = ref.body_xpos[start:end][:, self.ee_ids] - ref.qpos[start:end, None, :3]
+        if self.mode == "mimic":
+            n = self.r_qpos.shape[0]
+            self.r_state = np.concatenate([self.r_qpos[:, 7:], self.r_qvel[:, 6:], self.r_ee_rel.reshape(n, -1),
+                                           self.r_com, self.r_qpos[:, :3]], axis=1)
         d = self._d
         mujoco.mj_resetData(self._m, d)
         d.qpos[:] = self.r_qpos[0]
@@ -289,11 +307,27 @@ class GaitTracking(base.Task):
                                        self._last_action if self.t > 0 else np.zeros(self.nu),
                                        self.track_scale)
         else:
-            ee_rel = d.xpos[self.ee_ids] - d.qpos[:3]
-            terms = rewards.mimic_terms(d.qpos, d.qvel, ee_rel, d.subtree_com[self.torso],
-                                        self.r_qpos[t], self.r_qvel[t], self.r_ee_rel[t], self.r_com[t],
-                                        self.scales)
+            terms = dict(zip(rewards.MIMIC_TERMS, self._mimic_term_vector().tolist()))
         self.last_terms = terms
+        return terms
+
+    def _mimic_term_vector(self) -> np.ndarray:
+        """:func:`rewards.mimic_terms` as a handful of vector operations (the hot path; tests compare the two)."""
+        d = self._v
+        t = self.t
+        st = self._state
+        b = self._term_starts
+        q = d.qpos
+        st[b[0]:b[1]] = q[7:]
+        st[b[1]:b[2]] = d.qvel[6:]
+        st[b[2]:b[3]] = (d.xpos[self.ee_ids] - q[:3]).ravel()
+        st[b[3]:b[4]] = d.subtree_com[self.torso]
+        st[b[4]:] = q[:3]
+        diff = st - self.r_state[t]
+        terms = np.exp(-self._scale_vec * np.add.reduceat(diff * diff, b))
+        dot = abs(float(q[3:7] @ self.r_qpos[t, 3:7]))
+        ang = 2.0 * math.acos(min(dot, 1.0))
+        terms[4] *= math.exp(-self._root_rotation_scale * ang * ang)
         return terms
 
     def update_status(self, physics: GaitPhysics) -> None:
@@ -313,6 +347,9 @@ class GaitTracking(base.Task):
         n = self._d.ncon
         if n == 0:
             return False
+        low = self._v.geom_xpos[self._nonfoot_ids, 2] - self._nonfoot_reach
+        if low.min() > self._floor_z:
+            return False
         g = self._d.contact.geom[:n]
         return bool(self._bad_pair[g[:, 0], g[:, 1]].any())
 
@@ -324,8 +361,13 @@ class GaitTracking(base.Task):
         self.before_step(action, physics)
         mujoco.mj_step(self._m, self._d, nstep=self.n_substeps)
         self.t += 1
-        terms = self.reward_terms(physics)
-        reward = float(self._weight_vec @ np.fromiter(terms.values(), float, len(terms)))
+        if self.mode == "mimic":
+            vec = self._mimic_term_vector()
+            self.last_terms = dict(zip(rewards.MIMIC_TERMS, vec.tolist()))
+        else:
+            terms = self.reward_terms(physics)
+            vec = np.fromiter(terms.values(), float, len(terms))
+        reward = float(self._weight_vec @ vec)
         self.update_status(physics)
         terminated = self.terminate and (self.fell or self.deviated)
         truncated = self.t >= self.episode_frames

@@ -224,3 +224,16 @@ def test_non_foot_contact_prefilter_agrees_with_contact_list(subject):
             assert task._non_foot_contact() == full_check(), (height, pitch)
             seen += full_check()
     assert 0 < seen < 92  # both outcomes occur among the laid-down poses
+
+
+def test_velocity_feedforward_shifts_servo_targets_by_kd_over_kp_times_reference_velocity(subject):
+    xml, refs = subject
+    plain = make_env(xml, refs, {}, seed=0)
+    ff = make_env(xml, refs, {"mimic": {"servo": {"velocity_feedforward": True}}}, seed=0)
+    for env in (plain, ff):
+        env.reset(options={"phase": 0.3, "reference_index": 0})
+        env.step(np.zeros(21))
+    t = ff.task.t  # the targets written before this step were for reference frame t
+    expected = ff.task._kd_ratio * ff.task.r_qvel[t, 6:]
+    assert np.abs(expected).max() > 1e-3  # the reference moves, so the test can fail
+    np.testing.assert_allclose(ff.physics.data.ctrl - plain.physics.data.ctrl, expected, atol=1e-12)

@@ -56,6 +56,9 @@ class GaitTracking(base.Task):
         self.max_pose_rmse = float(term.get("max_pose_rmse_rad", 0.8))
         self.terminate = self.mode == "mimic" or bool(s.get("terminate_on_fall", False))
         self.residual_cfg = m.get("residual_rad", {"default": 0.3})
+        servo = m.get("servo", {})
+        self._kd_ratio = float(servo.get("kd_ratio", 0.1))
+        self._feedforward = bool(servo.get("velocity_feedforward", False))
         assist = task_cfg.get("assist", {})
         self.assist_cfg = assist
         self.noise_std = float(task_cfg.get("obs_noise_std", 0.0))
@@ -193,8 +196,10 @@ class GaitTracking(base.Task):
         d = self._v
         a = np.clip(np.asarray(action, dtype=float), -1.0, 1.0)
         if self.mode == "mimic":
-            target = self.r_qpos[self.t + 1, 7:] + self.residual * a
-            d.ctrl[:] = np.clip(target, self.joint_low, self.joint_high)
+            target = np.clip(self.r_qpos[self.t + 1, 7:] + self.residual * a, self.joint_low, self.joint_high)
+            if self._feedforward:  # kp (target + kd/kp qd_ref - q) - kd qd = kp (target - q) + kd (qd_ref - qd)
+                target += self._kd_ratio * self.r_qvel[self.t + 1, 6:]
+            d.ctrl[:] = target
         else:
             d.ctrl[:] = a
         self._last_action = a

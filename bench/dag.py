@@ -4,7 +4,8 @@ Subjects are made by copying the demo subject under new names. The dry run plans
 every subject. For the no-op time, one subject is run for real once (tiny training budget), its
 results are copied for every other subject (their inputs are identical copies, file times kept), and a
 second `snakemake` then has nothing to do: the time is pure DAG building and up-to-date checking.
-Both are timed as `snakemake --dry-run --quiet rules` (the plan without printing every job).
+Both are timed as `snakemake --dry-run --quiet rules` (the plan without printing every job), median of
+--repeat runs.
 
     python bench/dag.py [--counts 1 10 100 300]
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,10 +26,14 @@ sys.path.insert(0, str(REPO / "tests"))
 from workflow_helpers import TINY_CONFIG, planned_jobs, snakemake, write_tiny_config  # noqa: E402
 
 
-def _timed(fn, *args, **kwargs) -> tuple[float, object]:
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return time.perf_counter() - t0, out
+def _timed(fn, *args, repeat: int = 1, **kwargs) -> tuple[float, object]:
+    """Median wall time of ``repeat`` calls (this VM's timings vary by +-20 % from run to run)."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn(*args, **kwargs)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
 
 
 def _copy_results(src: Path, dst: Path) -> None:
@@ -41,6 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", type=int, nargs="+", default=[1, 10, 100, 300])
     parser.add_argument("--demo", type=Path, default=REPO / "data" / "demo01")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per point (the median is printed)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="gaitmimic-dag-") as tmp:
@@ -60,7 +67,7 @@ def main() -> None:
             # Dry run on an empty results folder: every job planned.
             results = work / "results"
             shutil.move(results, work / "results.keep")
-            t_dry, jobs = _timed(planned_jobs, work)
+            t_dry, jobs = _timed(planned_jobs, work, repeat=args.repeat)
             shutil.move(work / "results.keep", results)
             # No-op: copy s0000's results for every subject, then nothing should be left to do.
             for i in range(1, count):
@@ -68,7 +75,7 @@ def main() -> None:
                 if not dst.exists():
                     _copy_results(results / "s0000", dst)
             snakemake(work)  # the summary gains the new subjects' rows (its only real work)
-            t_noop, noop_jobs = _timed(planned_jobs, work)
+            t_noop, noop_jobs = _timed(planned_jobs, work, repeat=args.repeat)
             rows.append((count, sum(jobs.values()), t_dry, sum(noop_jobs.values()), t_noop))
             print(f"  {count} subjects done", flush=True)
 

@@ -1,9 +1,10 @@
 """Environment and training throughput.
 
 Prints (same run, same machine):
-  1. env steps/s of our task (mimic, evaluation=True: no helpers; and training with assist; seed mode)
-     vs raw MuJoCo physics on the same model: mj_step x substeps per control step, from the same
-     start states with the same reset cadence;
+  1. env steps/s of our task (mimic evaluation env, mimic training env with the default config, seed
+     mode) vs raw MuJoCo physics on the same model: mj_step x substeps replayed from exactly the
+     states (and servo targets) our env stepped from, the two measured back to back in 5 rounds
+     (medians: this VM's speed drifts by +-20 % from minute to minute);
   2. PPO env steps/s of our training vs stable-baselines3 PPO on dm_control's stock humanoid-walk
      (same PPO settings, rollout size and steps), each with SB3's SubprocVecEnv layout (one env per
      process) and with the default grouped workers (gaitmimic/vec_env.py).
@@ -30,37 +31,62 @@ from gaitmimic.task import make_env  # noqa: E402
 from gaitmimic.task.synthetic import suite_humanoid_xml, write_synthetic_reference  # noqa: E402
 
 
-def env_rate(env, n_steps: int, seed: int = 0) -> tuple[float, list[int]]:
-    """Control steps/s with zero actions; also the episode lengths (to replay them raw)."""
-    rng = np.random.default_rng(seed)
-    env.reset(seed=seed)
+def env_rate(env, n_steps: int, states: list | None = None) -> tuple[float, list[int]]:
+    """Control steps/s of ``env.step`` with zero actions; the episode lengths; optionally records
+    (qpos, qvel, ctrl) before each step into ``states`` so raw physics can replay the same work."""
+    d = env.physics.data
     lengths, n = [], 0
     a = np.zeros(env.action_space.shape)
-    t0 = time.perf_counter()
+    elapsed = 0.0
     for _ in range(n_steps):
-        _, _, term, trunc, _ = env.step(a + 0.0 * rng.random())
+        if states is not None:
+            states.append((d.qpos.copy(), d.qvel.copy()))
+        t0 = time.perf_counter()
+        _, _, term, trunc, _ = env.step(a)
         n += 1
         if term or trunc:
             lengths.append(n)
             n = 0
             env.reset()
-    return n_steps / (time.perf_counter() - t0), lengths + [n]
+        elapsed += time.perf_counter() - t0
+        if states is not None:
+            states[-1] += (d.ctrl.copy(),) if not (term or trunc) else (None,)
+    return n_steps / elapsed, lengths + [n]
 
 
-def raw_rate(env, lengths: list[int]) -> float:
-    """Same number of control steps as raw mj_step x substeps, with resets at the same points."""
+def raw_rate(env, states: list) -> float:
+    """mj_step x substeps from exactly the states (and servo targets) our env stepped from."""
     task = env.task
     m, d = task._m, task._d
+    ctrls = [c for _, _, c in states if c is not None]
+    fallback = ctrls[0] if ctrls else d.ctrl.copy()
+    elapsed = 0.0
+    for q, v, c in states:
+        d.qpos[:], d.qvel[:], d.ctrl[:] = q, v, fallback if c is None else c
+        t0 = time.perf_counter()
+        mujoco.mj_step(m, d, nstep=task.n_substeps)
+        elapsed += time.perf_counter() - t0
+    return len(states) / elapsed
+
+
+def paired_rates(env, n_steps: int, rounds: int = 5) -> tuple[float, float, float, float]:
+    """Median over ``rounds`` of (our steps/s, raw steps/s, ratio), our env and raw physics measured
+    back to back on the same states (this VM's speed drifts by +-20 % between runs); mean episode."""
     env.reset(seed=0)
-    q0, v0, c0 = d.qpos.copy(), d.qvel.copy(), d.ctrl.copy()
-    total = sum(lengths)
-    t0 = time.perf_counter()
-    for ln in lengths:
-        mujoco.mj_resetData(m, d)
-        d.qpos[:], d.qvel[:], d.ctrl[:] = q0, v0, c0
-        for _ in range(ln):
-            mujoco.mj_step(m, d, nstep=task.n_substeps)
-    return total / (time.perf_counter() - t0)
+    ours, raw, ratio, lengths = [], [], [], []
+    for _ in range(rounds):
+        states: list = []
+        r_ours, ln = env_rate(env, n_steps // rounds, states)
+        saved = (env.physics.data.qpos.copy(), env.physics.data.qvel.copy(), env.physics.data.ctrl.copy())
+        r_raw = raw_rate(env, states)
+        d = env.physics.data
+        d.qpos[:], d.qvel[:], d.ctrl[:] = saved
+        mujoco.mj_forward(env.task._m, env.task._d)
+        ours.append(r_ours)
+        raw.append(r_raw)
+        ratio.append(r_ours / r_raw)
+        lengths += ln
+    return float(np.median(ours)), float(np.median(raw)), float(np.median(ratio)), float(np.mean(lengths))
 
 
 class StockWalk:
@@ -147,18 +173,17 @@ def main(argv=None) -> int:
     humanoid = args.humanoid or str(suite_humanoid_xml())
     refs = args.reference or [str(write_synthetic_reference(Path(tmpdir.name) / "walk.npz"))]
     rows = []
-    for label, cfg, evaluation in (("mimic (evaluation)", {}, True), ("mimic (training, assist on)", {"assist": {"enabled": True}}, False),
+    for label, cfg, evaluation in (("mimic (evaluation)", {}, True), ("mimic (training, default config)", {}, False),
                                    ("seed", {"mode": "seed"}, True)):
         env = make_env(humanoid, refs, cfg, seed=0, evaluation=evaluation)
         env_rate(env, 200)  # warm up
-        ours, lengths = env_rate(env, args.steps)
-        raw = raw_rate(env, lengths)
-        rows.append((label, ours, raw, env.task.n_substeps, np.mean(lengths)))
+        ours, raw, ratio, mean_len = paired_rates(env, args.steps)
+        rows.append((label, ours, raw, ratio, env.task.n_substeps, mean_len))
     print(f"\nenv speed: {args.steps} control steps, humanoid {humanoid}")
     print("| task | our env (steps/s) | raw mj_step x substeps (steps/s) | ratio | substeps | mean episode (steps) |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for label, ours, raw, sub, ln in rows:
-        print(f"| {label} | {ours:.0f} | {raw:.0f} | {ours / raw:.2f} | {sub} | {ln:.0f} |")
+    for label, ours, raw, ratio, sub, ln in rows:
+        print(f"| {label} | {ours:.0f} | {raw:.0f} | {ratio:.2f} | {sub} | {ln:.0f} |")
     if not args.skip_ppo:
         rows = ppo_rates(humanoid, refs, args.ppo_steps, args.n_workers)
         print(f"\nPPO end to end ({args.ppo_steps} steps, {args.n_workers} worker processes, rollouts of 2048, "

@@ -57,7 +57,7 @@ class GaitTracking(base.Task):
         self.terminate = self.mode == "mimic" or bool(s.get("terminate_on_fall", False))
         self.residual_cfg = m.get("residual_rad", {"default": 0.3})
         servo = m.get("servo", {})
-        self._kd_ratio = float(servo.get("kd_ratio", 0.1))
+        self._kd_ratio = float(servo.get("kd_ratio", 0.03))
         self._feedforward = bool(servo.get("velocity_feedforward", False))
         assist = task_cfg.get("assist", {})
         self.assist_cfg = assist

@@ -32,8 +32,9 @@ from gaitmimic.task.synthetic import suite_humanoid_xml, write_synthetic_referen
 
 
 def env_rate(env, n_steps: int, states: list | None = None) -> tuple[float, list[int]]:
-    """Control steps/s of ``env.step`` with zero actions; the episode lengths; optionally records
-    (qpos, qvel, ctrl) before each step into ``states`` so raw physics can replay the same work."""
+    """Control steps/s of ``env.step`` with zero actions; the episode lengths; optionally records into
+    ``states`` each step's start state and servo targets (qpos, qvel, ctrl; ctrl None when the step
+    ended the episode and the reset overwrote it) so raw physics can replay the same work."""
     d = env.physics.data
     lengths, n = [], 0
     a = np.zeros(env.action_space.shape)
@@ -73,14 +74,14 @@ def paired_rates(env, n_steps: int, rounds: int = 5) -> tuple[float, float, floa
     """Median over ``rounds`` of (our steps/s, raw steps/s, ratio), our env and raw physics measured
     back to back on the same states (this VM's speed drifts by +-20 % between runs); mean episode."""
     env.reset(seed=0)
+    d = env.physics.data
     ours, raw, ratio, lengths = [], [], [], []
     for _ in range(rounds):
         states: list = []
         r_ours, ln = env_rate(env, n_steps // rounds, states)
-        saved = (env.physics.data.qpos.copy(), env.physics.data.qvel.copy(), env.physics.data.ctrl.copy())
+        saved = (d.qpos.copy(), d.qvel.copy(), d.ctrl.copy())
         r_raw = raw_rate(env, states)
-        d = env.physics.data
-        d.qpos[:], d.qvel[:], d.ctrl[:] = saved
+        d.qpos[:], d.qvel[:], d.ctrl[:] = saved  # our env carries on from where it was
         mujoco.mj_forward(env.task._m, env.task._d)
         ours.append(r_ours)
         raw.append(r_raw)

@@ -150,9 +150,9 @@ def train_policy(humanoid_xml, reference_npzs: list, out_dir, task_cfg: dict | N
 
     torch.set_num_threads(max(int(cfg["torch_threads"]), 1))
     seed = int(cfg["seed"])
-    n_envs = max(n_workers, 1) * max(int(cfg["envs_per_worker"]), 1)
     venv = make_vec_env(humanoid_xml, reference_npzs, tcfg, n_workers, int(cfg["envs_per_worker"]), seed,
                         cfg["vec_env"])
+    n_envs = venv.num_envs
     rate_hz = float(venv.env_method("control_rate_hz", indices=[0])[0])
     fingerprint = run_fingerprint(humanoid_xml, reference_npzs, tcfg, cfg, n_envs)
     latest = latest_checkpoint(ckpt_dir)

@@ -154,10 +154,9 @@ def eval_all_metrics(wildcards):
     return [res(s, "eval", "metrics.json") for s in SUBJECTS]
 
 
-def eval_films():
-    """The rollouts that the video job films (evaluate.video.rollouts; zero_action only when rolled out)."""
-    ev = config["evaluate"]
-    return [r for r in ev["video"]["rollouts"] if r == "policy" or ev["zero_action_floor"]]
+# The rollouts that the video job films (evaluate.video.rollouts; zero_action only when rolled out).
+EVAL_FILMS = [r for r in config["evaluate"]["video"]["rollouts"]
+              if r == "policy" or config["evaluate"]["zero_action_floor"]]
 
 
 def subject_walk_trcs(wildcards):
@@ -166,7 +165,7 @@ def subject_walk_trcs(wildcards):
 
 def eval_subject_report_files(subject):
     """Every figure and video of one subject that the report shows."""
-    files = [res(subject, "eval", f"{subject}_{r}.mp4") for r in eval_films()]
+    files = [res(subject, "eval", f"{subject}_{r}.mp4") for r in EVAL_FILMS]
     files += [res(subject, "eval", "plots", f"{name}.png")
               for name in ("gait_cycle", "learning_curve", "ik_error", "events")]
     return files

@@ -3,7 +3,6 @@
 # for people is registered with report(): category = subject, subcategory = stage.
 # Library entry points: gaitmimic.evaluate.stage (metrics, video, plots), gaitmimic.evaluate.summary.
 
-EVAL_FILMS = eval_films()
 EVAL_MODULES = ("evaluate/__init__", "evaluate/rollouts", "evaluate/gait", "evaluate/metrics", "evaluate/summary",
                 "evaluate/stage", "evaluate/report_html")
 

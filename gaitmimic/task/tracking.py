@@ -305,16 +305,24 @@ class GaitTracking(base.Task):
         return np.concatenate([xa, za], axis=1)
 
     def reward_terms(self, physics: GaitPhysics) -> dict:
+        """The reward terms of the current state by name (also kept as ``last_terms``)."""
+        self._term_vector()
+        return self.last_terms
+
+    def _term_vector(self) -> np.ndarray:
+        """The reward terms in weight order; sets ``last_terms``."""
         d = self._v
         t = self.t
         if self.mode == "seed":
             terms = rewards.seed_terms(d.qpos[7:], self.r_qpos[t, 7:], float(d.xmat[self.torso, 8]),
                                        self._last_action if self.t > 0 else np.zeros(self.nu),
                                        self.track_scale)
+            vec = np.fromiter(terms.values(), float, len(terms))
         else:
-            terms = dict(zip(rewards.MIMIC_TERMS, self._mimic_term_vector().tolist()))
+            vec = self._mimic_term_vector()
+            terms = dict(zip(rewards.MIMIC_TERMS, vec.tolist()))
         self.last_terms = terms
-        return terms
+        return vec
 
     def _mimic_term_vector(self) -> np.ndarray:
         """:func:`rewards.mimic_terms` as a handful of vector operations (the hot path; tests compare the two)."""
@@ -366,13 +374,7 @@ class GaitTracking(base.Task):
         self.before_step(action, physics)
         mujoco.mj_step(self._m, self._d, nstep=self.n_substeps)
         self.t += 1
-        if self.mode == "mimic":
-            vec = self._mimic_term_vector()
-            self.last_terms = dict(zip(rewards.MIMIC_TERMS, vec.tolist()))
-        else:
-            terms = self.reward_terms(physics)
-            vec = np.fromiter(terms.values(), float, len(terms))
-        reward = float(self._weight_vec @ vec)
+        reward = float(self._weight_vec @ self._term_vector())
         self.update_status(physics)
         terminated = self.terminate and (self.fell or self.deviated)
         truncated = self.t >= self.episode_frames

@@ -1,6 +1,6 @@
 # gaitmimic: motion capture in, walking humanoid out.
 #   snakemake --cores 2          (the default profile in profiles/default is picked up automatically)
-# Stages, per subject: markers -> events -> scale -> ik -> retarget -> train -> evaluate; then summary.
+# Stages, per subject: markers (+ gait events) -> scale -> ik -> retarget -> train -> evaluate; then summary.
 
 import os
 

@@ -4,12 +4,12 @@ INPUTS   a raw trial (``.c3d`` or ``.trc``), the ``markers`` and ``events`` conf
          info (``marker_map``, ``treadmill``, ``belt_speed_mps`` from subject.yaml).
 OUTPUTS  ``<trial>.trc`` (OpenSim frame: X walking direction, Y up, Z right, floor y = 0, meters,
          canonical marker names, short gaps filled, filtered, long gaps blank);
-         ``<trial>.csv`` events (columns side, event, time_s, frame, source; dynamic trials only);
+         ``<trial>.csv`` events (columns side, event, time_s, frame, source; no rows for a static trial);
          ``<trial>_markers.json`` (rotation, gaps, treadmill, speeds, marker set, first_frame, rate);
          ``<trial>_qc.png``.
 
-Entry points: :func:`process_trial` (everything; events when ``out_events_csv`` is given) and
-:func:`process_events` (events of an already processed trial: the workflow's ``events`` rule).
+Entry point: :func:`process_trial` (everything, in one pass over the raw file; events when
+``out_events_csv`` is given).
 ``cfg`` is ``{"markers": <markers section>, "events": <events section>}``; missing keys take defaults.
 All outputs are written atomically and together: on any error none is left behind.
 """
@@ -28,7 +28,7 @@ import pandas as pd
 from gaitmimic.atomic import atomic_path
 from gaitmimic.config import deep_merge
 from gaitmimic.errors import InputError
-from gaitmimic.events import detect_events, events_dataframe, treadmill_state
+from gaitmimic.events import EVENT_COLUMNS, detect_events, events_dataframe, treadmill_state
 from gaitmimic.filtering import filter_markers
 from gaitmimic.gaps import fill_gaps
 from gaitmimic.io.c3d import read_c3d
@@ -39,7 +39,7 @@ from gaitmimic.orientation import Orientation, apply_orientation, detect_orienta
 
 log = logging.getLogger(__name__)
 
-__all__ = ["process_trial", "process_events", "prepare_trial", "PreparedTrial", "read_raw", "DEFAULTS"]
+__all__ = ["process_trial", "prepare_trial", "PreparedTrial", "read_raw", "DEFAULTS"]
 
 DEFAULTS = {
     "markers": {"marker_set": "auto", "max_gap_s": 0.2,
@@ -160,7 +160,8 @@ def process_trial(raw_path: str | Path, out_trc: str | Path, out_events_csv: str
                   is_static: bool) -> dict:
     """Run the whole marker stage on one trial; returns the JSON report (also written to ``out_json``).
 
-    The QC plot shows events whenever the trial is dynamic, even when ``out_events_csv`` is None.
+    The QC plot shows events whenever the trial is dynamic, even when ``out_events_csv`` is None. A static
+    trial's events file has the contract's columns and no rows (a standing subject has no gait events).
     """
     subject_info = subject_info or {}
     raw = read_raw(raw_path)
@@ -176,9 +177,7 @@ def process_trial(raw_path: str | Path, out_trc: str | Path, out_events_csv: str
         _write_trc_plain(tmp_trc, p.clean, units, Path(out_trc).name)
         tmp_json.write_text(json.dumps(report, indent=2))
         if tmp_csv is not None:
-            if events is None:
-                raise InputError(raw_path, "an events file was requested for a static trial", "request events only for walking trials")
-            events.to_csv(tmp_csv, index=False)
+            (events if events is not None else pd.DataFrame(columns=EVENT_COLUMNS)).to_csv(tmp_csv, index=False)
         if tmp_png is not None:
             names = _qc_names(p.marker_set, p.clean.labels)
             idx = [p.clean.labels.index(n) for n in names]
@@ -193,21 +192,3 @@ def _write_trc_plain(tmp: Path, trial: MarkerTrial, units: str, name: str) -> No
     write_trc(tmp, trial, units=units)
     text = tmp.read_text().split("\n", 1)
     tmp.write_text(f"PathFileType\t4\t(X/Y/Z)\t{name}\n" + text[1])
-
-
-def process_events(raw_path: str | Path, markers_json: str | Path, out_events_csv: str | Path, cfg: dict,
-                   subject_info: dict | None) -> pd.DataFrame:
-    """Events of a dynamic trial (the ``events`` rule): recomputes the marker processing from the raw file
-    (deterministic, so it matches the markers TRC) and writes the events CSV atomically."""
-    report = json.loads(Path(markers_json).read_text())
-    raw = read_raw(raw_path)
-    p = prepare_trial(raw, cfg.get("markers", {}), subject_info or {}, False)
-    if p.marker_set.name != report.get("marker_set"):
-        log.warning("%s: marker set %s differs from the markers report's %s", raw_path, p.marker_set.name,
-                    report.get("marker_set"))
-    events = _events_table(p, cfg.get("events", {}))
-    with atomic_path(out_events_csv) as tmp:
-        events.to_csv(tmp, index=False)
-    return events
-
-

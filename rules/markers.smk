@@ -1,5 +1,5 @@
-# Marker stage (owner: markers). Per trial: raw C3D/TRC -> OpenSim-frame TRC + report + QC plot;
-# per walking trial: gait events CSV. Library entry points: gaitmimic.marker_stage.
+# Marker stage (owner: markers). One job per trial, one pass over the raw file: OpenSim-frame TRC, report,
+# QC plot and gait events CSV (no rows for the static trial). Library entry point: gaitmimic.marker_stage.
 # Code changes to the stage's modules rerun it through the `code` param (see code_version in common.smk);
 # the subject.yaml keys it uses (marker_map, treadmill, belt_speed_mps) are a param too, so editing an
 # unrelated key (mass_kg) does not rerun it.
@@ -14,6 +14,7 @@ rule markers:
     output:
         trc=res("{subject}", "markers", "{trial}.trc"),
         report=res("{subject}", "markers", "{trial}_markers.json"),
+        events=res("{subject}", "events", "{trial}.csv"),
         qc=report(
             res("{subject}", "markers", "{trial}_qc.png"),
             category="{subject}",
@@ -35,23 +36,3 @@ rule markers:
     script:
         "../workflow_scripts/markers.py"
 
-
-rule events:
-    input:
-        raw=raw_trial_file,
-        report=res("{subject}", "markers", "{trial}_markers.json"),
-    output:
-        csv=res("{subject}", "events", "{trial}.csv"),
-    params:
-        markers=config["markers"],
-        events=config["events"],
-        subject_info=markers_subject_info,
-        code=code_version(*MARKER_STAGE_MODULES),
-    log:
-        res("{subject}", "logs", "events", "{trial}.log"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    script:
-        "../workflow_scripts/events.py"

@@ -48,7 +48,6 @@ def test_btk_walk_end_to_end(shared_data, tmp_path):
 
 def test_static_trial_single_frame_has_no_events(shared_data, tmp_path):
     out, paths = _outputs(tmp_path, "static")
-    paths["out_events_csv"] = None
     rep = process_trial(shared_data / "btk-plugingait" / "PiG_Calibration-FlatFoot-One.c3d", cfg={}, subject_info={},
                         is_static=True, **paths)
     assert rep["static"] and rep["n_events"] is None and rep["orientation"]["method"] == "static_pelvis"
@@ -56,7 +55,8 @@ def test_static_trial_single_frame_has_no_events(shared_data, tmp_path):
     assert t.n_frames == 1
     lasi, lpsi = t.marker("LASI")[0], t.marker("LPSI")[0]
     assert lasi[0] > lpsi[0] and lasi[1] > 0.8  # facing +X, Y up
-    assert not (out / "static.csv").exists()
+    events = pd.read_csv(out / "static.csv")  # the contract's columns, no rows
+    assert list(events.columns) == ["side", "event", "time_s", "frame", "source"] and len(events) == 0
 
 
 def test_opensim_walk_with_moving_mean_and_mm(shared_data, tmp_path):
@@ -137,15 +137,11 @@ def test_bad_inputs_leave_nothing(tmp_path, shared_data):
         assert left == [], f"{path.name} left {left}"
 
 
-def test_events_rule_entry_matches_process_trial(shared_data, tmp_path):
-    from gaitmimic.marker_stage import process_events
-
+def test_plain_gait_lab_walk_along_plus_y(shared_data, tmp_path):
     out, paths = _outputs(tmp_path)
     raw = shared_data / "btk-plugingait" / "PiG_Motion3_FF.c3d"
-    cfg = {"events": {"source": "kinematic"}}
-    process_trial(raw, cfg=cfg, subject_info={}, is_static=False, **paths)
-    again = process_events(raw, paths["out_json"], tmp_path / "events.csv", cfg, {})
-    pd.testing.assert_frame_equal(again, pd.read_csv(paths["out_events_csv"]), check_dtype=False)
+    process_trial(raw, cfg={"events": {"source": "kinematic"}}, subject_info={}, is_static=False, **paths)
+    assert len(pd.read_csv(paths["out_events_csv"])) >= 4  # at least a stride's heel strikes and toe offs
     rep = json.loads(paths["out_json"].read_text())
     assert "CentreOfMass" not in rep["markers"] and "LFEO" in rep["markers_dropped"]
     assert rep["orientation"]["forward_lab"] == pytest.approx([0, 1, 0], abs=0.02)  # this lab's walk goes along +Y

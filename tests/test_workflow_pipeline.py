@@ -23,7 +23,7 @@ from workflow_helpers import REPO, SNAKEMAKE, planned_jobs, snakemake, write_tin
 
 pytestmark = pytest.mark.workflow
 DEMO = REPO / "data" / "demo01"
-UPSTREAM = {"markers", "events", "scale", "ik", "retarget_humanoid", "retarget"}
+UPSTREAM = {"markers", "scale", "ik", "retarget_humanoid", "retarget"}
 AGGREGATES = {"summary", "all"}
 
 
@@ -135,7 +135,7 @@ def test_library_code_change_reruns_that_stage_and_descendants(work, tmp_path):
     module.write_text(module.read_text() + "\n# an edit to the retargeting code\n")
     jobs = planned(work, snakefile=copy / "Snakefile")
     assert jobs[("retarget", "s1")] == 1 and jobs[("train", "s1")] == 1 and jobs[("evaluate", "s2")] == 1
-    assert not rules_of(jobs) & {"markers", "events", "scale", "ik"}, sorted(rules_of(jobs))
+    assert not rules_of(jobs) & {"markers", "scale", "ik"}, sorted(rules_of(jobs))
 
 
 def _mkdir(path: Path) -> Path:
@@ -149,7 +149,7 @@ def test_deleting_an_intermediate_regenerates_it_and_its_dependents(work):
     jobs = planned(work)
     assert jobs[("ik", "s1")] == 1 and jobs[("retarget", "s1")] == 1 and jobs[("train", "s1")] == 1
     assert subjects_of(jobs) == {"s1"}
-    assert not rules_of(jobs) & {"markers", "events", "scale", "retarget_humanoid"}
+    assert not rules_of(jobs) & {"markers", "scale", "retarget_humanoid"}
     snakemake(work)
     assert planned_jobs(work) == {}
 

@@ -1,4 +1,4 @@
-"""Rule `markers`: one raw trial -> OpenSim-frame TRC, report JSON, QC plot (gaitmimic.marker_stage)."""
+"""Rule `markers`: one raw trial -> OpenSim-frame TRC, report JSON, gait events CSV, QC plot (gaitmimic.marker_stage)."""
 
 import logging
 import sys
@@ -11,7 +11,7 @@ from gaitmimic.marker_stage import process_trial  # noqa: E402
 process_trial(
     raw_path=snakemake.input.raw,  # noqa: F821
     out_trc=snakemake.output.trc,  # noqa: F821
-    out_events_csv=None,
+    out_events_csv=snakemake.output.events,  # noqa: F821
     out_json=snakemake.output.report,  # noqa: F821
     out_qc_png=snakemake.output.qc,  # noqa: F821
     cfg={"markers": dict(snakemake.params.markers), "events": dict(snakemake.params.events)},  # noqa: F821

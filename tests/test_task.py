@@ -228,8 +228,8 @@ def test_non_foot_contact_prefilter_agrees_with_contact_list(subject):
 
 def test_velocity_feedforward_shifts_servo_targets_by_kd_over_kp_times_reference_velocity(subject):
     xml, refs = subject
-    plain = make_env(xml, refs, {}, seed=0)
-    ff = make_env(xml, refs, {"mimic": {"servo": {"velocity_feedforward": True}}}, seed=0)
+    plain = make_env(xml, refs, {"mimic": {"servo": {"velocity_feedforward": False}}}, seed=0)
+    ff = make_env(xml, refs, {}, seed=0)  # the default
     for env in (plain, ff):
         env.reset(options={"phase": 0.3, "reference_index": 0})
         env.step(np.zeros(21))

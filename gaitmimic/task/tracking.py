@@ -58,7 +58,7 @@ class GaitTracking(base.Task):
         self.residual_cfg = m.get("residual_rad", {"default": 0.3})
         servo = m.get("servo", {})
         self._kd_ratio = float(servo.get("kd_ratio", 0.03))
-        self._feedforward = bool(servo.get("velocity_feedforward", False))
+        self._feedforward = bool(servo.get("velocity_feedforward", True))
         assist = task_cfg.get("assist", {})
         self.assist_cfg = assist
         self.noise_std = float(task_cfg.get("obs_noise_std", 0.0))

@@ -69,6 +69,7 @@ STOCK_HIP_HALF_WIDTH = 0.1
 STOCK_THIGH = 0.383  # hip (thigh origin) -> knee anchor: shin pos z (-.403) + knee pos (.02)
 STOCK_SHANK = 0.33  # knee anchor -> ankle_y anchor: .02 + .39 - .08
 STOCK_FOOT = 0.264  # heel to toe tip of the foot capsules (-.07 - .027 .. .14 + .027)
+STOCK_MASS_KG = 40.844  # total body mass of the suite humanoid (dm_control's default density)
 STOCK_UPPER_ARM = 0.18 * np.sqrt(3.0)
 STOCK_LOWER_ARM = 0.18 * np.sqrt(3.0)
 

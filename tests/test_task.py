@@ -9,6 +9,7 @@ from dm_control import mjcf
 
 from gaitmimic.task import make_env
 from gaitmimic.task.config import merge_task_cfg
+from gaitmimic.task.physics import body_torque_factor
 from gaitmimic.task.rewards import MIMIC_TERMS, SEED_TERMS
 from gaitmimic.task.synthetic import suite_humanoid_xml, write_synthetic_reference
 
@@ -84,6 +85,19 @@ def test_humanoid_dropped_on_its_back_terminates(subject):
     env.reset(options={"phase": 0.0})
     _, _, terminated, _, info = env.step(np.zeros(21))
     assert not terminated and not info["fell"]
+
+
+def test_drift_ends_training_episodes_but_evaluation_goes_on_until_a_fall(subject):
+    xml, refs = subject
+    for evaluation in (False, True):
+        env = make_env(xml, refs, NO_ASSIST, seed=0, evaluation=evaluation)
+        env.reset(options={"phase": 0.0})
+        d = env.physics.data
+        d.qpos[1] += 2.0  # upright, 2 m beside the reference root (max_root_deviation_m 1.0)
+        mujoco.mj_forward(env.physics.model.ptr, d.ptr)
+        _, _, terminated, _, info = env.step(np.zeros(21))
+        assert info["deviated"] and not info["fell"]
+        assert terminated is not evaluation, evaluation
 
 
 @pytest.mark.parametrize("mode,terms", [("mimic", MIMIC_TERMS), ("seed", SEED_TERMS)])
@@ -164,6 +178,24 @@ def test_pd_servos_replace_motors_with_stronger_ankles(subject):
     assert limit["right_knee"] == pytest.approx(80.0)
     seed_env = make_env(xml, refs, {"mode": "seed"}, seed=0)
     assert seed_env.physics.model.actuator_gear[:, 0].max() == pytest.approx(120.0)  # stock motors kept
+
+
+def test_servos_scaled_to_a_heavier_taller_body(subject, tmp_path):
+    """scale_to_body multiplies gains and torque limits by (mass x leg length) relative to the stock humanoid."""
+    xml, refs = subject
+    assert body_torque_factor(xml) == pytest.approx(1.0, abs=0.01)  # the suite humanoid itself
+    root = mjcf.from_path(str(xml), escape_separators=True)  # an exported file uses class="/"
+    for body in root.find_all("body"):  # 1.5x heavier (masses of the compiled geoms scale with density)
+        for geom in body.geom:
+            geom.density = 1.5 * (geom.density if geom.density is not None else 1000.0)
+    mjcf.export_with_assets(root, str(tmp_path), "heavy.xml")
+    heavy = tmp_path / "heavy.xml"
+    factor = body_torque_factor(heavy)
+    assert factor == pytest.approx(1.5, rel=0.02)
+    base = make_env(heavy, refs, {}, seed=0).physics.model
+    scaled = make_env(heavy, refs, {"mimic": {"servo": {"scale_to_body": True}}}, seed=0).physics.model
+    np.testing.assert_allclose(scaled.actuator_forcerange, factor * base.actuator_forcerange, rtol=1e-9)
+    np.testing.assert_allclose(scaled.actuator_gainprm[:, 0], factor * base.actuator_gainprm[:, 0], rtol=1e-9)
 
 
 def test_stand_task_holds_zero_pose(subject):

@@ -208,3 +208,22 @@ def _map_arms(kin, model, torso_R: np.ndarray, q: np.ndarray, col: dict[str, int
         sol = solve_least_squares(residual, q0)
         for i, n in enumerate(names):
             q[:, col[n]] = sol[:, i]
+
+
+#: Joints outside the sagittal plane: trunk twist and side bend, hip ab/adduction and rotation, ankle
+#: inversion/eversion.
+NON_SAGITTAL_JOINTS: tuple[str, ...] = ("abdomen_z", "abdomen_x", "right_hip_x", "right_hip_z", "right_ankle_x",
+                                        "left_hip_x", "left_hip_z", "left_ankle_x")
+
+
+def sagittal_only(q: np.ndarray, torso_R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sagittal part of a gait: non-sagittal joints at 0 and the torso rotated about the lateral
+    axis only (its pitch kept, its roll and heading removed). Arms are kept as mapped.
+
+    Returns new arrays (joint angles (T, 21), torso rotation (T,3,3))."""
+    q = q.copy()
+    for name in NON_SAGITTAL_JOINTS:
+        q[:, JOINT_NAMES.index(name)] = 0.0
+    fwd = torso_R[:, :, 0]  # torso x axis (forward) in the world
+    pitch = np.arctan2(-fwd[:, 2], np.hypot(fwd[:, 0], fwd[:, 1]))
+    return q, axis_angle_matrices(np.array([0.0, 1.0, 0.0]), pitch)

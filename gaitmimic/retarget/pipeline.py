@@ -36,6 +36,7 @@ DEFAULTS: dict = {
     "anchor_gain": 1.0,
     "toe_weight": 0.3,
     "lock_feet": True,
+    "planes": "all",
     "playback_video": {"width": 320, "height": 240, "fps": 40.0, "camera_distance_m": 3.0, "max_seconds": 20.0,
                        "sphere_radius_m": 0.045},
 }
@@ -120,6 +121,10 @@ def retarget_trial(osim_path, mot_path, humanoid_xml, events_csv=None, markers_j
     treadmill, belt, belt_source = _belt_speed(cfg, kin, stance, markers_json)
 
     joints, torso_R = joint_mapping.map_joints(kin, model, float(cfg["toe_weight"]))
+    if cfg["planes"] == "sagittal":
+        joints, torso_R = joint_mapping.sagittal_only(joints, torso_R)
+    elif cfg["planes"] != "all":
+        raise ValueError(f"retarget.planes must be 'all' or 'sagittal', not {cfg['planes']!r}")
     lo_hi = humanoid.joint_ranges_rad(model)
     outside = (joints < lo_hi[:, 0]) | (joints > lo_hi[:, 1])
     clipped = {humanoid.JOINT_NAMES[j]: int(outside[:, j].sum()) for j in range(joints.shape[1]) if outside[:, j].any()}

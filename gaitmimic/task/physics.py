@@ -103,7 +103,8 @@ def build_physics(humanoid_xml: str | Path, task_cfg: dict) -> GaitPhysics:
     root = mjcf.from_path(str(humanoid_xml), escape_separators=True)  # files exported by mjcf use class="/"
     root.option.timestep = float(task_cfg.get("physics_timestep_s", 0.005))
     if task_cfg.get("mode", "mimic") == "mimic":
-        _use_pd_servos(root, task_cfg.get("mimic", {}).get("servo", {}))
+        servo = task_cfg.get("mimic", {}).get("servo", {})
+        _use_pd_servos(root, servo, body_torque_factor(humanoid_xml) if servo.get("scale_to_body") else 1.0)
         root.option.integrator = "implicitfast"
     xml = root.to_xml_string()
     physics = GaitPhysics.from_xml_string(xml, assets=root.get_assets())
@@ -112,11 +113,24 @@ def build_physics(humanoid_xml: str | Path, task_cfg: dict) -> GaitPhysics:
     return physics
 
 
-def _use_pd_servos(root: mjcf.RootElement, servo_cfg: dict) -> None:
+def body_torque_factor(humanoid_xml) -> float:
+    """(body mass x leg length) of the humanoid relative to the stock suite humanoid (40.8 kg, 0.71 m leg).
+
+    Gravity and inertial joint torques grow with mass times segment length: a 70 kg, 1.75 m subject
+    needs about twice the stock humanoid's torques for the same motion."""
+    from gaitmimic import humanoid
+
+    model = humanoid.load_model(humanoid_xml)
+    stock_leg = humanoid.STOCK_THIGH + humanoid.STOCK_SHANK
+    return float(model.body_mass.sum() / humanoid.STOCK_MASS_KG * humanoid.leg_length(model) / stock_leg)
+
+
+def _use_pd_servos(root: mjcf.RootElement, servo_cfg: dict, body_factor: float = 1.0) -> None:
     """Replace each stock motor by a PD position servo on the same joint (joint order).
 
-    torque = clip(kp (target - q) - kv qdot, +-limit) with kp = kp_base * gear / 100 (Nm/rad),
-    kv = kd_ratio * kp, limit = gear * torque_scale[joint] (stock motors saturate at gear).
+    torque = clip(kp (target - q) - kv qdot, +-limit) with kp = body_factor * kp_base * gear / 100
+    (Nm/rad), kv = kd_ratio * kp, limit = body_factor * gear * torque_scale[joint] (stock motors
+    saturate at gear; ``body_factor`` from :func:`body_torque_factor` when servo.scale_to_body).
     """
     gears = {}
     for act in root.find_all("actuator"):
@@ -129,7 +143,7 @@ def _use_pd_servos(root: mjcf.RootElement, servo_cfg: dict) -> None:
     kd_ratio = float(servo_cfg.get("kd_ratio", 0.1))
     scale = _per_joint(servo_cfg.get("torque_scale", {"default": 1.0}), names, 1.0)
     for j, s in zip(joints, scale):
-        gear = gears[j.name]
+        gear = gears[j.name] * body_factor
         kp = kp_base * gear / 100.0
         root.actuator.add("general", name=j.name, joint=j, ctrllimited="false",
                           gaintype="fixed", gainprm=[kp], biastype="affine", biasprm=[0, -kp, -kd_ratio * kp],

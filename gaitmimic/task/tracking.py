@@ -8,7 +8,9 @@ Modes (``task_cfg["mode"]``):
 - ``mimic``: DeepMimic-style imitation. Actions are PD targets residual to the next reference
   frame, reference state initialization with reference velocities, exp-kernel rewards, early
   termination on falls and on drift from the reference, phase + future reference frames observed,
-  optional root assist that a training schedule removes.
+  optional root assist that a training schedule removes. An evaluation task ends its episodes at a
+  fall only: drift is reported (``deviated``) and the humanoid walks on, so a fall rate counts
+  every fall, not only those that come before the drift.
 
 The hot path (:meth:`GaitTracking.step_vector`) works on ``physics.data`` arrays directly; the
 dm_control methods (``get_observation`` etc.) wrap it for use inside ``control.Environment``.
@@ -254,7 +256,7 @@ class GaitTracking(base.Task):
 
     def get_termination(self, physics: GaitPhysics):
         self.update_status(physics)
-        if self.terminate and (self.fell or self.deviated):
+        if self.terminate and (self.fell or (self.deviated and not self.evaluation)):
             return 0.0
         return None
 
@@ -376,7 +378,7 @@ class GaitTracking(base.Task):
         self.t += 1
         reward = float(self._weight_vec @ self._term_vector())
         self.update_status(physics)
-        terminated = self.terminate and (self.fell or self.deviated)
+        terminated = self.terminate and (self.fell or (self.deviated and not self.evaluation))
         truncated = self.t >= self.episode_frames
         return self.observation_vector(physics), reward, terminated, truncated
 

@@ -2,14 +2,16 @@
 seed, then evaluate each deterministic policy over 20 episodes (evaluation=True: no helpers).
 
 Prints per mode: tracked fraction (share of the 10 s episode before the first fall or deviation),
-fall rate (a fall anywhere in the 10 s: the episode goes on after a deviation), mean time up before
-a fall (10 s when none), sagittal joint RMSE (deg, hips/knees/ankles flexion + abdomen pitch, over the tracked
-part), forward speed relative to the reference, training wall time.
+fall rate (a fall anywhere in the 10 s: the episode goes on after a deviation; a fall is the task's
+termination test on torso height, head height and non-foot contacts, with the policy's own task
+settings unless --eval-task-json overrides them), mean time up before a fall (10 s when none),
+sagittal joint RMSE (deg, hips/knees/ankles flexion + abdomen pitch, over the tracked part), forward
+speed relative to the reference, training wall time.
 
 Usage:
   .venv/bin/python bench/imitation.py --humanoid H.xml --reference R.npz [--reference R2.npz]
       [--modes mimic seed] [--steps 1000000] [--seed 0] [--out bench_out/imitation]
-      [--eval-only] [--episodes 20]
+      [--eval-only] [--episodes 20] [--task-json J] [--train-json J] [--eval-task-json J]
 A rerun resumes unfinished training from its checkpoints; --eval-only evaluates what exists
 (the final model, else the latest checkpoint).
 """
@@ -28,6 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from gaitmimic.config import deep_merge  # noqa: E402
 from gaitmimic.task import make_env  # noqa: E402
 from gaitmimic.train import load_policy, train_policy  # noqa: E402
 from gaitmimic.train_callbacks import latest_checkpoint  # noqa: E402
@@ -125,6 +128,9 @@ def main(argv=None) -> int:
     ap.add_argument("--no-pd-row", action="store_true", help="skip the zero-residual PD reference row")
     ap.add_argument("--task-json", default="{}", help="extra task config (JSON) for every mode")
     ap.add_argument("--train-json", default="{}", help="extra train config (JSON)")
+    ap.add_argument("--eval-task-json", default="{}",
+                    help="task config (JSON) merged over each policy's own for evaluation, e.g. one fall "
+                         "criterion for policies trained with different termination settings")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", force=True)
     log = logging.getLogger("bench.imitation")
@@ -143,7 +149,8 @@ def main(argv=None) -> int:
         if pol is None:
             log.warning("%s: nothing trained in %s", mode, out)
             continue
-        metrics = evaluate_policy(pol, args.humanoid, args.reference, pol.task_cfg or task_cfg, args.episodes)
+        eval_cfg = deep_merge(pol.task_cfg or task_cfg, json.loads(args.eval_task_json))
+        metrics = evaluate_policy(pol, args.humanoid, args.reference, eval_cfg, args.episodes)
         prog = out / "progress.csv"
         if wall is None and prog.is_file():
             last = prog.read_text().strip().splitlines()[-1].split(",")
@@ -153,7 +160,7 @@ def main(argv=None) -> int:
         tag = f"_{which.replace('@', '_')}" if which != "final" else ""
         (Path(args.out) / f"{mode}{tag}_metrics.json").write_text(json.dumps(metrics, indent=2))
     if "mimic" in args.modes and not args.no_pd_row:  # reference point: PD servos with zero residual, no policy
-        env_cfg = {**json.loads(args.task_json), "mode": "mimic"}
+        env_cfg = deep_merge({**json.loads(args.task_json), "mode": "mimic"}, json.loads(args.eval_task_json))
         rows["pd_only (zero residual)"] = {**evaluate_policy(_ZeroPolicy(21), args.humanoid, args.reference,
                                                              env_cfg, args.episodes), "policy": "-", "train_wall_s": 0}
     print(f"\nimitation bench: {args.steps} steps, seed {args.seed}, {args.episodes} eval episodes of "

@@ -152,7 +152,7 @@ def ppo_rates(humanoid, refs, steps: int, n_workers: int) -> list[tuple[str, flo
                                                        for i in range(n_workers * per_worker)], n_workers))):
         venv = VecNormalize(VecMonitor(make()))
         model = PPO("MlpPolicy", venv, n_steps=rollout // venv.num_envs, batch_size=512, n_epochs=10, gamma=0.99,
-                    policy_kwargs={"net_arch": dict(pi=[256, 256], vf=[256, 256]), "log_std_init": -1.0},
+                    policy_kwargs={"net_arch": dict(pi=[256, 256], vf=[256, 256]), "log_std_init": -2.0},
                     device="cpu", seed=0)
         t0 = time.perf_counter()
         model.learn(steps)

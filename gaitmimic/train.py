@@ -45,7 +45,7 @@ DEFAULT_TRAIN_CFG: dict = {
     "target_kl": None,
     "net_arch": {"pi": [256, 256], "vf": [256, 256]},
     "activation": "tanh",  # tanh | relu | elu
-    "log_std_init": -1.0,
+    "log_std_init": -2.0,
     "normalize_obs": True,
     "normalize_reward": True,
     "checkpoint_every_steps": 50_000,

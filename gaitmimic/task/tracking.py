@@ -51,7 +51,7 @@ class GaitTracking(base.Task):
         self.scales = dict(m.get("scales", {}))
         self.track_scale = float(s.get("track_scale", 5.0))
         term = m.get("termination", {})
-        self.fall_drop_m = float(term.get("torso_drop_m", 0.4))
+        self.fall_drop_m = float(term.get("torso_drop_m", 0.2))
         self.min_head_m = float(term.get("min_head_height_m", 0.7))
         self.contact_ends = bool(term.get("non_foot_contact", True))
         self.deviation_m = float(term.get("max_root_deviation_m", 1.0))

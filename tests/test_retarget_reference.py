@@ -122,8 +122,7 @@ def test_ankle_flexion_equals_opensim_with_a_calcaneus_only_foot(demo):
 
 def test_sagittal_plane_reference_keeps_flexion_and_drops_the_rest(demo):
     """retarget.planes: sagittal: knee/ankle flexion as in the full 3D reference (within 1 deg), frontal
-    and transverse joints at 0, no torso roll or heading, feet
-    on the floor without sliding."""
+    and transverse joints at 0, no torso roll or heading, feet on the floor without sliding."""
     rep_ref = pipeline.retarget_trial(demo["osim"], DEMO / "walk01_truth.mot", demo["xml"],
                                       DEMO / "walk01_truth_events.csv", cfg={"planes": "sagittal"})
     sag, full = rep_ref.reference, demo["ref"]
@@ -133,7 +132,7 @@ def test_sagittal_plane_reference_keeps_flexion_and_drops_the_rest(demo):
     for name in ("right_hip_x", "right_hip_z", "left_hip_x", "left_ankle_x", "abdomen_z", "abdomen_x"):
         assert np.rad2deg(np.abs(sag.qpos[:, col[name]])).max() < 0.1, name  # lock_feet may nudge hips
         assert np.rad2deg(np.abs(full.qpos[:, col[name]])).max() > 1.0, name  # the 3D gait had some
-    w, x, y, z = sag.qpos[:, 3:7].T  # root quaternion: a rotation about the lateral (y) axis only
+    _, x, _, z = sag.qpos[:, 3:7].T  # root quaternion: a rotation about the lateral (y) axis only
     assert np.abs(x).max() < 1e-9 and np.abs(z).max() < 1e-9
     assert rep_ref.report["stance_sliding_max_m"] <= 0.02 and rep_ref.report["penetration_max_m"] <= 0.01
     with pytest.raises(ValueError, match="planes"):

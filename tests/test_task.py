@@ -180,7 +180,7 @@ def test_pd_servos_replace_motors_with_stronger_ankles(subject):
     assert seed_env.physics.model.actuator_gear[:, 0].max() == pytest.approx(120.0)  # stock motors kept
 
 
-def test_servos_scaled_to_a_heavier_taller_body(subject, tmp_path):
+def test_servos_scaled_to_a_heavier_body(subject, tmp_path):
     """scale_to_body multiplies gains and torque limits by (mass x leg length) relative to the stock humanoid."""
     xml, refs = subject
     assert body_torque_factor(xml) == pytest.approx(1.0, abs=0.01)  # the suite humanoid itself

@@ -131,8 +131,8 @@ def run_rollout(
 
     ``env`` is a gymnasium env from ``gaitmimic.task.make_env(..., evaluation=True)`` whose own
     horizon is at least ``episode_s``; the episode ends early when the env terminates (an
-    evaluation env ends at a fall only). Simulated body positions are read from the physics after each step, the
-    reference from the step ``info``.
+    evaluation env ends at a fall only). Simulated body positions are read from the physics after
+    each step, the reference from the step ``info``.
     """
     obs, _ = env.reset(options={"phase": float(start_phase), "reference_index": int(reference_index)})
     physics = env.unwrapped.physics

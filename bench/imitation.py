@@ -44,11 +44,14 @@ def evaluate_policy(policy, humanoid_xml, refs, task_cfg, episodes: int = 20) ->
     names = env.physics.joint_names
     sag = [names.index(n) for n in SAGITTAL if n in names]
     tracked, falls, sq, speed_ratio, time_up = [], 0, [], [], []
+
+    def root_x():  # simulated and reference root x now
+        return float(env.physics.data.qpos[0]), float(env.task.r_qpos[env.task.t, 0])
+
     for ep in range(episodes):
         obs, _ = env.reset(options={"phase": ep / episodes, "reference_index": ep % len(refs)})
-        x0, rx0 = float(env.physics.data.qpos[0]), float(env.task.r_qpos[0, 0])
-        n_ok, n_up, tracking, fell, done = 0, 0, True, False, False
-        x1 = rx1 = None
+        x0, rx0 = root_x()
+        n_ok, n_up, tracking, fell, done, tracked_end = 0, 0, True, False, False, None
         while not done:  # an evaluation env ends the episode at a fall only; drift ends the tracked part
             obs, _, term, trunc, info = env.step(policy.act(obs))
             done = term or trunc
@@ -57,14 +60,12 @@ def evaluate_policy(policy, humanoid_xml, refs, task_cfg, episodes: int = 20) ->
                 break
             n_up += 1
             if tracking and info["deviated"]:
-                tracking = False
-                x1, rx1 = float(env.physics.data.qpos[0]), float(env.task.r_qpos[env.task.t, 0])
+                tracking, tracked_end = False, root_x()
             if tracking:
                 n_ok += 1
                 e = env.physics.data.qpos[7:] - info["ref_qpos"][7:]
                 sq.append(e[sag] ** 2)
-        if tracking:  # speed over the tracked part
-            x1, rx1 = float(env.physics.data.qpos[0]), float(env.task.r_qpos[env.task.t, 0])
+        x1, rx1 = tracked_end or root_x()  # speed over the tracked part
         tracked.append(n_ok / env.task.episode_frames)
         time_up.append(n_up / env.task.rate_hz)
         falls += int(fell)

@@ -17,6 +17,7 @@ import numpy as np
 from dm_control import mjcf
 from dm_control.mujoco import Physics
 
+from gaitmimic import humanoid
 from gaitmimic.errors import InputError
 
 #: Bodies whose positions are the end-effector reward/observation terms.
@@ -118,8 +119,6 @@ def body_torque_factor(humanoid_xml) -> float:
 
     Gravity and inertial joint torques grow with mass times segment length: a 70 kg, 1.75 m subject
     needs about twice the stock humanoid's torques for the same motion."""
-    from gaitmimic import humanoid
-
     model = humanoid.load_model(humanoid_xml)
     stock_leg = humanoid.STOCK_THIGH + humanoid.STOCK_SHANK
     return float(model.body_mass.sum() / humanoid.STOCK_MASS_KG * humanoid.leg_length(model) / stock_leg)

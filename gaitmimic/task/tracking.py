@@ -256,9 +256,11 @@ class GaitTracking(base.Task):
 
     def get_termination(self, physics: GaitPhysics):
         self.update_status(physics)
-        if self.terminate and (self.fell or (self.deviated and not self.evaluation)):
-            return 0.0
-        return None
+        return 0.0 if self._episode_ends() else None
+
+    def _episode_ends(self) -> bool:
+        """A fall ends the episode; drift ends it in training only (evaluation walks on)."""
+        return self.terminate and (self.fell or (self.deviated and not self.evaluation))
 
     # -------------------------------------------------------------- hot path
     def observation_vector(self, physics: GaitPhysics) -> np.ndarray:
@@ -378,7 +380,7 @@ class GaitTracking(base.Task):
         self.t += 1
         reward = float(self._weight_vec @ self._term_vector())
         self.update_status(physics)
-        terminated = self.terminate and (self.fell or (self.deviated and not self.evaluation))
+        terminated = self._episode_ends()
         truncated = self.t >= self.episode_frames
         return self.observation_vector(physics), reward, terminated, truncated
 

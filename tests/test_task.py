@@ -169,7 +169,7 @@ def test_info_keys_and_evaluation_disables_helpers(subject):
 
 def test_pd_servos_replace_motors_with_stronger_ankles(subject):
     xml, refs = subject
-    env = make_env(xml, refs, {}, seed=0)
+    env = make_env(xml, refs, {"mimic": {"servo": {"scale_to_body": "none"}}}, seed=0)
     m = env.physics.model
     names = [m.id2name(i, "actuator") for i in range(m.nu)]
     assert names == env.physics.joint_names  # one servo per joint, joint order
@@ -181,7 +181,8 @@ def test_pd_servos_replace_motors_with_stronger_ankles(subject):
 
 
 def test_servos_scaled_to_a_heavier_body(subject, tmp_path):
-    """scale_to_body multiplies gains and torque limits by (mass x leg length) relative to the stock humanoid."""
+    """scale_to_body scales torque limits (limits) or gains and limits (all) by (mass x leg length)
+    relative to the stock humanoid."""
     xml, refs = subject
     assert body_torque_factor(xml) == pytest.approx(1.0, abs=0.01)  # the suite humanoid itself
     root = mjcf.from_path(str(xml), escape_separators=True)  # an exported file uses class="/"
@@ -192,10 +193,15 @@ def test_servos_scaled_to_a_heavier_body(subject, tmp_path):
     heavy = tmp_path / "heavy.xml"
     factor = body_torque_factor(heavy)
     assert factor == pytest.approx(1.5, rel=0.02)
-    base = make_env(heavy, refs, {}, seed=0).physics.model
-    scaled = make_env(heavy, refs, {"mimic": {"servo": {"scale_to_body": True}}}, seed=0).physics.model
-    np.testing.assert_allclose(scaled.actuator_forcerange, factor * base.actuator_forcerange, rtol=1e-9)
-    np.testing.assert_allclose(scaled.actuator_gainprm[:, 0], factor * base.actuator_gainprm[:, 0], rtol=1e-9)
+    def servos(scale):
+        return make_env(heavy, refs, {"mimic": {"servo": {"scale_to_body": scale}}}, seed=0).physics.model
+
+    base, limits, both = servos("none"), servos("limits"), servos("all")
+    np.testing.assert_allclose(limits.actuator_forcerange, factor * base.actuator_forcerange, rtol=1e-9)
+    np.testing.assert_allclose(limits.actuator_gainprm[:, 0], base.actuator_gainprm[:, 0], rtol=1e-9)
+    np.testing.assert_allclose(both.actuator_forcerange, factor * base.actuator_forcerange, rtol=1e-9)
+    np.testing.assert_allclose(both.actuator_gainprm[:, 0], factor * base.actuator_gainprm[:, 0], rtol=1e-9)
+    assert base.actuator_forcerange[:, 1].max() == pytest.approx(180.0)  # hip_y: 120 Nm stock x 1.5
 
 
 def test_stand_task_holds_zero_pose(subject):

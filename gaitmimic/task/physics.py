@@ -105,7 +105,9 @@ def build_physics(humanoid_xml: str | Path, task_cfg: dict) -> GaitPhysics:
     root.option.timestep = float(task_cfg.get("physics_timestep_s", 0.005))
     if task_cfg.get("mode", "mimic") == "mimic":
         servo = task_cfg.get("mimic", {}).get("servo", {})
-        _use_pd_servos(root, servo, body_torque_factor(humanoid_xml) if servo.get("scale_to_body") else 1.0)
+        scale = servo.get("scale_to_body", "none")
+        factor = body_torque_factor(humanoid_xml) if scale in ("limits", "all") else 1.0
+        _use_pd_servos(root, servo, gain_factor=factor if scale == "all" else 1.0, limit_factor=factor)
         root.option.integrator = "implicitfast"
     xml = root.to_xml_string()
     physics = GaitPhysics.from_xml_string(xml, assets=root.get_assets())
@@ -124,12 +126,13 @@ def body_torque_factor(humanoid_xml) -> float:
     return float(model.body_mass.sum() / humanoid.STOCK_MASS_KG * humanoid.leg_length(model) / stock_leg)
 
 
-def _use_pd_servos(root: mjcf.RootElement, servo_cfg: dict, body_factor: float = 1.0) -> None:
+def _use_pd_servos(root: mjcf.RootElement, servo_cfg: dict, gain_factor: float = 1.0,
+                   limit_factor: float = 1.0) -> None:
     """Replace each stock motor by a PD position servo on the same joint (joint order).
 
-    torque = clip(kp (target - q) - kv qdot, +-limit) with kp = body_factor * kp_base * gear / 100
-    (Nm/rad), kv = kd_ratio * kp, limit = body_factor * gear * torque_scale[joint] (stock motors
-    saturate at gear; ``body_factor`` from :func:`body_torque_factor` when servo.scale_to_body).
+    torque = clip(kp (target - q) - kv qdot, +-limit) with kp = gain_factor * kp_base * gear / 100
+    (Nm/rad), kv = kd_ratio * kp, limit = limit_factor * gear * torque_scale[joint] (stock motors
+    saturate at gear; the factors are :func:`body_torque_factor` or 1, per servo.scale_to_body).
     """
     gears = {}
     for act in root.find_all("actuator"):
@@ -142,8 +145,9 @@ def _use_pd_servos(root: mjcf.RootElement, servo_cfg: dict, body_factor: float =
     kd_ratio = float(servo_cfg.get("kd_ratio", 0.1))
     scale = _per_joint(servo_cfg.get("torque_scale", {"default": 1.0}), names, 1.0)
     for j, s in zip(joints, scale):
-        gear = gears[j.name] * body_factor
-        kp = kp_base * gear / 100.0
+        gear = gears[j.name]
+        kp = kp_base * gear * gain_factor / 100.0
+        limit = gear * limit_factor * s
         root.actuator.add("general", name=j.name, joint=j, ctrllimited="false",
                           gaintype="fixed", gainprm=[kp], biastype="affine", biasprm=[0, -kp, -kd_ratio * kp],
-                          forcelimited="true", forcerange=[-gear * s, gear * s])
+                          forcelimited="true", forcerange=[-limit, limit])

@@ -28,6 +28,7 @@ from dm_control.rl import control
 from dm_control.suite import base
 
 from gaitmimic.task import rewards
+from gaitmimic.task.balance import BalanceFeedback
 from gaitmimic.task.physics import GaitPhysics, _per_joint
 from gaitmimic.task.reference import TaskReference
 
@@ -61,6 +62,7 @@ class GaitTracking(base.Task):
         servo = m.get("servo", {})
         self._kd_ratio = float(servo.get("kd_ratio", 0.03))
         self._feedforward = bool(servo.get("velocity_feedforward", True))
+        self.balance_cfg = m.get("balance", {})
         assist = task_cfg.get("assist", {})
         self.assist_cfg = assist
         self.noise_std = float(task_cfg.get("obs_noise_std", 0.0))
@@ -95,6 +97,8 @@ class GaitTracking(base.Task):
             ("kp_n_per_m", 5000.0), ("kd_n_s_per_m", 500.0), ("max_force_n", 800.0),
             ("kp_nm_per_rad", 1000.0), ("kd_nm_s_per_rad", 100.0), ("max_torque_nm", 200.0))]
         self._err3 = np.empty(3)
+        self.balance = (BalanceFeedback(model.ptr, self.balance_cfg)
+                        if self.mode == "mimic" and self.balance_cfg.get("enabled", False) else None)
         keys = rewards.MIMIC_TERMS if self.mode == "mimic" else rewards.SEED_TERMS
         w = np.array([float(self.weights.get(k, 0.0)) for k in keys])
         self._weight_vec = w / w.sum() if w.sum() > 0 else w
@@ -198,7 +202,12 @@ class GaitTracking(base.Task):
         d = self._v
         a = np.clip(np.asarray(action, dtype=float), -1.0, 1.0)
         if self.mode == "mimic":
-            target = np.clip(self.r_qpos[self.t + 1, 7:] + self.residual * a, self.joint_low, self.joint_high)
+            target = self.r_qpos[self.t + 1, 7:] + self.residual * a
+            if self.balance is not None:
+                t = self.t
+                target += self.balance.offsets(self._m, self._d, self.torso, self.r_qpos[t], self.r_qvel[t],
+                                               self.r_xpos[t])
+            target = np.clip(target, self.joint_low, self.joint_high)
             if self._feedforward:  # kp (target + kd/kp qd_ref - q) - kd qd = kp (target - q) + kd (qd_ref - qd)
                 target += self._kd_ratio * self.r_qvel[self.t + 1, 6:]
             d.ctrl[:] = target

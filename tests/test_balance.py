@@ -1,0 +1,83 @@
+"""Balance feedback on the PD targets (gaitmimic/task/balance.py): zero on the reference, the swing foot
+steps toward the drift, and the stance hip pushes a tilted torso back."""
+
+from __future__ import annotations
+
+import mujoco
+import numpy as np
+import pytest
+from dm_control import mjcf
+
+from gaitmimic.task import make_env
+from gaitmimic.task.synthetic import suite_humanoid_xml, write_synthetic_reference
+
+BALANCE = {"enabled": True, "torso_kp_nm_per_rad": 300.0, "torso_kd_nm_s_per_rad": 30.0, "foot_cd": 1.0,
+           "foot_cv": 0.3, "max_offset_rad": 0.5}
+
+
+@pytest.fixture(scope="module")
+def subject(tmp_path_factory):
+    d = tmp_path_factory.mktemp("balance_subject")
+    mjcf.export_with_assets(mjcf.from_path(str(suite_humanoid_xml())), str(d), "humanoid.xml")
+    return d / "humanoid.xml", [write_synthetic_reference(d / "walk.npz", d / "humanoid.xml")]
+
+
+SWING, STANCE = 1, 0  # left foot in swing, right foot in stance
+
+
+def _env(subject, balance):
+    xml, refs = subject
+    env = make_env(xml, refs, {"mimic": {"balance": balance}}, seed=0, evaluation=True)
+    env.reset(options={"phase": 0.2})
+    return env
+
+
+def _offsets(env):
+    """Offsets against the current reference frame with its left foot 5 cm higher: clear single support
+    on the right foot (the synthetic walk barely lifts its feet)."""
+    task = env.task
+    t = task.t
+    ref_xpos = task.r_xpos[t].copy()
+    ref_xpos[task.balance.foot[SWING], 2] += 0.05
+    assert np.allclose(task.balance.stance_weights(ref_xpos[task.balance.foot, 2]), [1.0, 0.0])
+    return task.balance.offsets(task._m, task._d, task.torso, task.r_qpos[t], task.r_qvel[t], ref_xpos).copy()
+
+
+def test_balance_feedback_is_zero_on_the_reference(subject):
+    env = _env(subject, BALANCE)
+    assert np.abs(_offsets(env)).max() < 1e-9
+
+
+def test_swing_foot_steps_toward_a_lateral_drift(subject):
+    """Root moving 0.2 m/s sideways faster than the reference: the swing foot target moves cv x 0.2 m that way."""
+    env = _env(subject, {**BALANCE, "torso_kp_nm_per_rad": 0.0, "torso_kd_nm_s_per_rad": 0.0})
+    task, m, d = env.task, env.task._m, env.task._d
+    fb = task.balance
+    swing = SWING
+    d.qvel[1] += 0.2
+    offsets = _offsets(env)
+    assert np.abs(np.delete(offsets, fb.act[swing])).max() == 0.0  # only the swing hip moves
+    before = d.xpos[fb.foot[swing]].copy()
+    d.qpos[fb.dof[swing] + 1] += offsets[fb.act[swing]]  # hinge qpos index = dof index + 1 (free root)
+    mujoco.mj_kinematics(m, d)
+    moved = d.xpos[fb.foot[swing]] - before
+    assert moved[1] == pytest.approx(0.3 * 0.2, rel=0.15)
+    assert abs(moved[0]) < 0.01
+
+
+def test_stance_hip_pushes_a_tilted_torso_back(subject):
+    """Torso rolled 5 degrees off the reference: the stance hip's servo offsets push it back with about kp x 5 deg."""
+    env = _env(subject, {**BALANCE, "foot_cd": 0.0, "foot_cv": 0.0})
+    task, m, d = env.task, env.task._m, env.task._d
+    fb = task.balance
+    stance = STANCE
+    tilt = np.zeros(4)
+    mujoco.mju_axisAngle2Quat(tilt, np.array([1.0, 0.0, 0.0]), np.radians(5.0))
+    mujoco.mju_mulQuat(d.qpos[3:7], tilt, d.qpos[3:7].copy())  # a world-frame roll
+    mujoco.mj_kinematics(m, d)
+    offsets = _offsets(env)
+    hip = fb.act[stance]
+    # servo torque kp x offset on each hip joint; the pelvis feels minus that about the joint's axis
+    on_pelvis = -(fb.kp[hip] * offsets[hip]) @ d.xaxis[fb.jnt[stance]]
+    assert on_pelvis[0] == pytest.approx(-300.0 * np.radians(5.0), rel=0.05)
+    assert np.abs(on_pelvis[1:]).max() < 0.05 * abs(on_pelvis[0])

@@ -44,45 +44,60 @@ class BalanceFeedback:
         self.kp = model.actuator_gainprm[:, 0].copy()
         self.foot = np.array([mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, f"{s}_foot") for s in SIDES])
         self._jacp = np.zeros((3, model.nv))
+        self.nu = model.nu
+        self.foot_list, self.jnt_list = self.foot.tolist(), self.jnt.tolist()
+        self.dof_list, self.act_list, self.kp_list = self.dof.tolist(), self.act.tolist(), self.kp.tolist()
         self._err = np.zeros(3)
         self._rref = np.zeros(9)
         self.out = np.zeros(model.nu)
 
     @staticmethod
-    def stance_weights(ref_foot_z: np.ndarray, blend_m: float = 0.04) -> np.ndarray:
+    def stance_weights(ref_foot_z, blend_m: float = 0.04) -> tuple[float, float]:
         """Stance weight (right, left) in [0, 1], summing to 1: the lower reference foot is the stance foot."""
-        w_right = float(np.clip(0.5 + (ref_foot_z[1] - ref_foot_z[0]) / blend_m, 0.0, 1.0))
-        return np.array([w_right, 1.0 - w_right])
+        w_right = min(max(0.5 + (float(ref_foot_z[1]) - float(ref_foot_z[0])) / blend_m, 0.0), 1.0)
+        return w_right, 1.0 - w_right
 
     def offsets(self, m: mujoco.MjModel, d: mujoco.MjData, root: int, ref_qpos: np.ndarray,
                 ref_qvel: np.ndarray, ref_xpos: np.ndarray) -> np.ndarray:
-        """Offsets for the current state against one reference frame (ref_xpos: body positions)."""
-        out = self.out
-        out[:] = 0.0
-        w = self.stance_weights(ref_xpos[self.foot, 2])
-        # Torso: world-frame roll/pitch error and angular-velocity error.
-        rot = d.xmat[root].reshape(3, 3)
+        """Offsets for the current state against one reference frame (ref_xpos: body positions).
+
+        Scalar Python on a few small lists: per control step this costs less than numpy calls would."""
+        feet = self.foot_list
+        w = self.stance_weights((ref_xpos[feet[0], 2], ref_xpos[feet[1], 2]))
+        out = [0.0] * self.nu
+        # Torso: world-frame roll/pitch error and angular-velocity error (heading left to the policy).
         mujoco.mju_subQuat(self._err, ref_qpos[3:7], d.qpos[3:7])
-        err = rot @ self._err
         mujoco.mju_quat2Mat(self._rref, ref_qpos[3:7])
-        derr = rot @ d.qvel[3:6] - self._rref.reshape(3, 3) @ ref_qvel[3:6]
-        torque = self.kp_t * err - self.kd_t * derr
-        torque[2] = 0.0
-        axes = d.xaxis[self.jnt]  # (2, 3, 3) world joint axes
-        for s in range(2):
+        r, rr = d.xmat[root].tolist(), self._rref.tolist()
+        e, om, omr = self._err.tolist(), d.qvel[3:6].tolist(), ref_qvel[3:6].tolist()
+        torque = [self.kp_t * (r[3 * i] * e[0] + r[3 * i + 1] * e[1] + r[3 * i + 2] * e[2])
+                  - self.kd_t * (r[3 * i] * om[0] + r[3 * i + 1] * om[1] + r[3 * i + 2] * om[2]
+                                 - rr[3 * i] * omr[0] - rr[3 * i + 1] * omr[1] - rr[3 * i + 2] * omr[2])
+                  for i in (0, 1)]  # world x and y; heading (z) is left alone
+        axes = d.xaxis.tolist()
+        for s in (0, 1):
             if w[s] > 0.0:
-                u = -w[s] * (axes[s] @ torque)
-                out[self.act[s]] += u / self.kp[self.act[s]]
+                for j, a in zip(self.jnt_list[s], self.act_list[s]):
+                    out[a] = -w[s] * (axes[j][0] * torque[0] + axes[j][1] * torque[1]) / self.kp_list[a]
         # Swing foot placement (the leg with the lower stance weight, once clearly in swing).
-        swing = int(np.argmin(w))
-        stance = 1 - swing
+        swing = 0 if w[0] < w[1] else 1
         gain = 1.0 - 2.0 * w[swing]
         if gain > 0.0 and (self.cd or self.cv):
-            dxy = (d.qpos[:2] - d.xpos[self.foot[stance], :2]) - (ref_qpos[:2] - ref_xpos[self.foot[stance], :2])
-            dp = self.cd * dxy + self.cv * (d.qvel[:2] - ref_qvel[:2])
-            mujoco.mj_jacBody(m, d, self._jacp, None, self.foot[swing])
-            jac = self._jacp[:2, self.dof[swing]]  # (2, 3)
-            dq = jac.T @ np.linalg.solve(jac @ jac.T + 1e-3 * np.eye(2), dp)
-            out[self.act[swing]] += gain * dq
-        np.clip(out, -self.max_offset, self.max_offset, out=out)
-        return out
+            fs = feet[1 - swing]
+            q, x, v = d.qpos[:2].tolist(), d.xpos[fs, :2].tolist(), d.qvel[:2].tolist()
+            rq, rx, rv = ref_qpos[:2].tolist(), ref_xpos[fs, :2].tolist(), ref_qvel[:2].tolist()
+            dp = [self.cd * ((q[i] - x[i]) - (rq[i] - rx[i])) + self.cv * (v[i] - rv[i]) for i in (0, 1)]
+            mujoco.mj_jacBody(m, d, self._jacp, None, feet[swing])
+            jx, jy = self._jacp[0].tolist(), self._jacp[1].tolist()
+            dofs = self.dof_list[swing]
+            j0, j1 = [jx[k] for k in dofs], [jy[k] for k in dofs]  # (2, 3): horizontal foot motion per hip joint
+            a = j0[0] * j0[0] + j0[1] * j0[1] + j0[2] * j0[2] + 1e-3  # J J^T + damping, solved for dp
+            b = j0[0] * j1[0] + j0[1] * j1[1] + j0[2] * j1[2]
+            c = j1[0] * j1[0] + j1[1] * j1[1] + j1[2] * j1[2] + 1e-3
+            det = a * c - b * b
+            y0, y1 = (c * dp[0] - b * dp[1]) / det, (a * dp[1] - b * dp[0]) / det
+            for k, act in enumerate(self.act_list[swing]):
+                out[act] += gain * (j0[k] * y0 + j1[k] * y1)
+        lim = self.max_offset
+        self.out[:] = [min(max(o, -lim), lim) for o in out]
+        return self.out

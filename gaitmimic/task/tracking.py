@@ -6,9 +6,10 @@ Modes (``task_cfg["mode"]``):
   observation = dm_control humanoid-walk's observation (joint angles, head height, extremities,
   torso vertical, centre-of-mass velocity, velocities).
 - ``mimic``: DeepMimic-style imitation. Actions are PD targets residual to the next reference
-  frame, reference state initialization with reference velocities, exp-kernel rewards, early
-  termination on falls and on drift from the reference, phase + future reference frames observed,
-  optional root assist that a training schedule removes. An evaluation task ends its episodes at a
+  frame, plus SIMBICON-style balance feedback (:mod:`gaitmimic.task.balance`), reference state
+  initialization with reference velocities, exp-kernel rewards, early termination on falls and on
+  drift from the reference, phase + future reference frames observed, optional root assist that a
+  training schedule removes. An evaluation task ends its episodes at a
   fall only: drift is reported (``deviated``) and the humanoid walks on, so a fall rate counts
   every fall, not only those that come before the drift.
 

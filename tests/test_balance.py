@@ -81,3 +81,19 @@ def test_stance_hip_pushes_a_tilted_torso_back(subject):
     on_pelvis = -(fb.kp[hip] * offsets[hip]) @ d.xaxis[fb.jnt[stance]]
     assert on_pelvis[0] == pytest.approx(-300.0 * np.radians(5.0), rel=0.05)
     assert np.abs(on_pelvis[1:]).max() < 0.05 * abs(on_pelvis[0])
+
+
+def test_stance_hip_turns_a_yawed_torso_back(subject):
+    """Torso turned 5 degrees off the reference heading: the stance hip turns it back with heading_kp x 5 deg."""
+    env = _env(subject, {**BALANCE, "foot_cd": 0.0, "foot_cv": 0.0, "heading_kp_nm_per_rad": 200.0})
+    task, m, d = env.task, env.task._m, env.task._d
+    fb = task.balance
+    turn = np.zeros(4)
+    mujoco.mju_axisAngle2Quat(turn, np.array([0.0, 0.0, 1.0]), np.radians(5.0))
+    mujoco.mju_mulQuat(d.qpos[3:7], turn, d.qpos[3:7].copy())
+    mujoco.mj_kinematics(m, d)
+    offsets = _offsets(env)
+    hip = fb.act[STANCE]
+    on_pelvis = -(fb.kp[hip] * offsets[hip]) @ d.xaxis[fb.jnt[STANCE]]
+    assert on_pelvis[2] == pytest.approx(-200.0 * np.radians(5.0), rel=0.05)
+    assert np.abs(on_pelvis[:2]).max() < 0.05 * abs(on_pelvis[2])

@@ -4,7 +4,7 @@ Two feedback laws, both acting only through the joint servos (no external forces
 the humanoid is exactly on the reference:
 
 - **Torso through the stance hip.** A virtual torque ``T = kp (R_ref - R) - kd (w - w_ref)`` on the
-  torso's roll and pitch (heading is left alone) is produced by the stance hip: its three joints get
+  torso's roll and pitch (and its heading, with separate gains) is produced by the stance hip: its three joints get
   ``u_j = -T . a_j`` (a hip torque pushes the pelvis with the opposite sign), applied as target
   offsets ``u_j / kp_j``. In double support the stance weights split it between the legs.
 - **Swing foot placement.** The swing foot is moved, through the swing hip's Jacobian, by
@@ -35,6 +35,9 @@ class BalanceFeedback:
 
         self.kp_t = float(cfg.get("torso_kp_nm_per_rad", 300.0))
         self.kd_t = float(cfg.get("torso_kd_nm_s_per_rad", 30.0))
+        self.kp_h = float(cfg.get("heading_kp_nm_per_rad", 0.0))
+        self.kd_h = float(cfg.get("heading_kd_nm_s_per_rad", 0.0))
+        self.torso_gains = ((0, self.kp_t, self.kd_t), (1, self.kp_t, self.kd_t), (2, self.kp_h, self.kd_h))
         self.cd = float(cfg.get("foot_cd", 0.5))
         self.cv = float(cfg.get("foot_cv", 0.2))
         self.max_offset = float(cfg.get("max_offset_rad", 0.5))
@@ -65,20 +68,21 @@ class BalanceFeedback:
         feet = self.foot_list
         w = self.stance_weights((ref_xpos[feet[0], 2], ref_xpos[feet[1], 2]))
         out = [0.0] * self.nu
-        # Torso: world-frame roll/pitch error and angular-velocity error (heading left to the policy).
+        # Torso: world-frame orientation error and angular-velocity error.
         mujoco.mju_subQuat(self._err, ref_qpos[3:7], d.qpos[3:7])
         mujoco.mju_quat2Mat(self._rref, ref_qpos[3:7])
         r, rr = d.xmat[root].tolist(), self._rref.tolist()
         e, om, omr = self._err.tolist(), d.qvel[3:6].tolist(), ref_qvel[3:6].tolist()
-        torque = [self.kp_t * (r[3 * i] * e[0] + r[3 * i + 1] * e[1] + r[3 * i + 2] * e[2])
-                  - self.kd_t * (r[3 * i] * om[0] + r[3 * i + 1] * om[1] + r[3 * i + 2] * om[2]
-                                 - rr[3 * i] * omr[0] - rr[3 * i + 1] * omr[1] - rr[3 * i + 2] * omr[2])
-                  for i in (0, 1)]  # world x and y; heading (z) is left alone
+        torque = [kp * (r[3 * i] * e[0] + r[3 * i + 1] * e[1] + r[3 * i + 2] * e[2])
+                  - kd * (r[3 * i] * om[0] + r[3 * i + 1] * om[1] + r[3 * i + 2] * om[2]
+                          - rr[3 * i] * omr[0] - rr[3 * i + 1] * omr[1] - rr[3 * i + 2] * omr[2])
+                  for i, kp, kd in self.torso_gains]  # world x (roll), y (pitch), z (heading)
         axes = d.xaxis.tolist()
         for s in (0, 1):
             if w[s] > 0.0:
                 for j, a in zip(self.jnt_list[s], self.act_list[s]):
-                    out[a] = -w[s] * (axes[j][0] * torque[0] + axes[j][1] * torque[1]) / self.kp_list[a]
+                    ax = axes[j]
+                    out[a] = -w[s] * (ax[0] * torque[0] + ax[1] * torque[1] + ax[2] * torque[2]) / self.kp_list[a]
         # Swing foot placement (the leg with the lower stance weight, once clearly in swing).
         swing = 0 if w[0] < w[1] else 1
         gain = 1.0 - 2.0 * w[swing]

@@ -9,9 +9,9 @@ Modes (``task_cfg["mode"]``):
   frame, plus SIMBICON-style balance feedback (:mod:`gaitmimic.task.balance`), reference state
   initialization with reference velocities, exp-kernel rewards, early termination on falls and on
   drift from the reference, phase + future reference frames observed, optional root assist that a
-  training schedule removes. An evaluation task ends its episodes at a
-  fall only: drift is reported (``deviated``) and the humanoid walks on, so a fall rate counts
-  every fall, not only those that come before the drift.
+  training schedule removes. An evaluation task ends its episodes at a fall only: drift is reported
+  (``deviated``) and the humanoid walks on, so a fall rate counts every fall, not only those that
+  come before the drift.
 
 The hot path (:meth:`GaitTracking.step_vector`) works on ``physics.data`` arrays directly; the
 dm_control methods (``get_observation`` etc.) wrap it for use inside ``control.Environment``.

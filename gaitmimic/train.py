@@ -25,7 +25,7 @@ from gaitmimic.config import deep_merge
 from gaitmimic.task.config import merge_task_cfg
 
 DEFAULT_TRAIN_CFG: dict = {
-    "total_steps": 300_000,  # env steps for the default budget (make run in ~30 min)
+    "total_steps": 1_000_000,  # env steps for the default budget (make run in ~30 min)
     "budget": "default",  # default | long (uses long_total_steps)
     "long_total_steps": 3_000_000,
     "seed": 0,

@@ -81,7 +81,7 @@ def test_same_seed_same_policy_and_load_policy(tmp_path, reference):
 
 def test_long_budget_setting():
     assert merge_train_cfg({"budget": "long"})["total_steps"] == merge_train_cfg({})["long_total_steps"]
-    assert merge_train_cfg({})["total_steps"] == 300_000
+    assert merge_train_cfg({})["total_steps"] == 1_000_000
 
 
 def test_changed_settings_do_not_resume_old_checkpoints(tmp_path, reference):

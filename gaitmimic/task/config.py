@@ -30,7 +30,7 @@ DEFAULT_TASK_CFG: dict = {
         "servo": {"kp_base": 1000.0, "kd_ratio": 0.03, "velocity_feedforward": True, "scale_to_body": "limits",
                   "torque_scale": {"default": 1.0, "*ankle*": 3.0, "*hip_y": 1.5}},
         "balance": {"enabled": True, "torso_kp_nm_per_rad": 300.0, "torso_kd_nm_s_per_rad": 30.0,
-                    "heading_kp_nm_per_rad": 0.0, "heading_kd_nm_s_per_rad": 0.0, "foot_cd": 1.0,
+                    "heading_kp_nm_per_rad": 300.0, "heading_kd_nm_s_per_rad": 30.0, "foot_cd": 1.0,
                     "foot_cv": 0.3, "max_offset_rad": 0.5},
         "termination": {"torso_drop_m": 0.2, "min_head_height_m": 0.7, "non_foot_contact": True,
                         "max_root_deviation_m": 1.0, "max_pose_rmse_rad": 0.8},

@@ -4,9 +4,10 @@ Two feedback laws, both acting only through the joint servos (no external forces
 the humanoid is exactly on the reference:
 
 - **Torso through the stance hip.** A virtual torque ``T = kp (R_ref - R) - kd (w - w_ref)`` on the
-  torso's roll and pitch (and its heading, with separate gains) is produced by the stance hip: its three joints get
-  ``u_j = -T . a_j`` (a hip torque pushes the pelvis with the opposite sign), applied as target
-  offsets ``u_j / kp_j``. In double support the stance weights split it between the legs.
+  torso's roll and pitch (and, with its own gains, its heading) is produced by the stance hip: its
+  three joints get ``u_j = -T . a_j`` (a hip torque pushes the pelvis with the opposite sign),
+  applied as target offsets ``u_j / kp_j``. In double support the stance weights split it between
+  the legs.
 - **Swing foot placement.** The swing foot is moved, through the swing hip's Jacobian, by
   ``cd (d - d_ref) + cv (v - v_ref)``: d is the root's horizontal offset from the stance foot and v
   the root's horizontal velocity. A body drifting sideways steps wider, a body too fast steps longer.
@@ -35,11 +36,11 @@ class BalanceFeedback:
 
         self.kp_t = float(cfg.get("torso_kp_nm_per_rad", 300.0))
         self.kd_t = float(cfg.get("torso_kd_nm_s_per_rad", 30.0))
-        self.kp_h = float(cfg.get("heading_kp_nm_per_rad", 0.0))
-        self.kd_h = float(cfg.get("heading_kd_nm_s_per_rad", 0.0))
+        self.kp_h = float(cfg.get("heading_kp_nm_per_rad", 300.0))
+        self.kd_h = float(cfg.get("heading_kd_nm_s_per_rad", 30.0))
         self.torso_gains = ((0, self.kp_t, self.kd_t), (1, self.kp_t, self.kd_t), (2, self.kp_h, self.kd_h))
-        self.cd = float(cfg.get("foot_cd", 0.5))
-        self.cv = float(cfg.get("foot_cv", 0.2))
+        self.cd = float(cfg.get("foot_cd", 1.0))
+        self.cv = float(cfg.get("foot_cv", 0.3))
         self.max_offset = float(cfg.get("max_offset_rad", 0.5))
         self.jnt = np.array([[jid(f"{s}_{j}") for j in HIP_JOINTS] for s in SIDES])  # (2, 3)
         self.dof = model.jnt_dofadr[self.jnt]  # (2, 3)
@@ -82,7 +83,8 @@ class BalanceFeedback:
             if w[s] > 0.0:
                 for j, a in zip(self.jnt_list[s], self.act_list[s]):
                     ax = axes[j]
-                    out[a] = -w[s] * (ax[0] * torque[0] + ax[1] * torque[1] + ax[2] * torque[2]) / self.kp_list[a]
+                    u = -w[s] * (ax[0] * torque[0] + ax[1] * torque[1] + ax[2] * torque[2])
+                    out[a] = u / self.kp_list[a]
         # Swing foot placement (the leg with the lower stance weight, once clearly in swing).
         swing = 0 if w[0] < w[1] else 1
         gain = 1.0 - 2.0 * w[swing]
@@ -94,7 +96,7 @@ class BalanceFeedback:
             mujoco.mj_jacBody(m, d, self._jacp, None, feet[swing])
             jx, jy = self._jacp[0].tolist(), self._jacp[1].tolist()
             dofs = self.dof_list[swing]
-            j0, j1 = [jx[k] for k in dofs], [jy[k] for k in dofs]  # (2, 3): horizontal foot motion per hip joint
+            j0, j1 = [jx[k] for k in dofs], [jy[k] for k in dofs]  # foot x and y motion per hip joint
             a = j0[0] * j0[0] + j0[1] * j0[1] + j0[2] * j0[2] + 1e-3  # J J^T + damping, solved for dp
             b = j0[0] * j1[0] + j0[1] * j1[1] + j0[2] * j1[2]
             c = j1[0] * j1[0] + j1[1] * j1[1] + j1[2] * j1[2] + 1e-3

@@ -1,5 +1,5 @@
 """Balance feedback on the PD targets (gaitmimic/task/balance.py): zero on the reference, the swing foot
-steps toward the drift, and the stance hip pushes a tilted torso back."""
+steps toward the drift, and the stance hip pushes a tilted torso back and turns a yawed one back."""
 
 from __future__ import annotations
 

@@ -40,7 +40,8 @@ def _offsets(env):
     ref_xpos = task.r_xpos[t].copy()
     ref_xpos[task.balance.foot[SWING], 2] += 0.05
     assert task.balance.stance_weights(ref_xpos[task.balance.foot, 2]) == (1.0, 0.0)
-    return task.balance.offsets(task._m, task._d, task.torso, task.r_qpos[t], task.r_qvel[t], ref_xpos).copy()
+    return task.balance.offsets(task._m, task._d, task.torso, task.r_qpos[t], task.r_qvel[t], ref_xpos,
+                                1.0, task.r_omega[t]).copy()
 
 
 def test_balance_feedback_is_zero_on_the_reference(subject):
@@ -97,3 +98,14 @@ def test_stance_hip_turns_a_yawed_torso_back(subject):
     on_pelvis = -(fb.kp[hip] * offsets[hip]) @ d.xaxis[fb.jnt[STANCE]]
     assert on_pelvis[2] == pytest.approx(-200.0 * np.radians(5.0), rel=0.05)
     assert np.abs(on_pelvis[:2]).max() < 0.05 * abs(on_pelvis[2])
+
+
+def test_reference_tables_equal_the_per_frame_formulas(subject):
+    """The per-clip tables (stance weight, reference torso world angular velocity) match frame by frame."""
+    env = _env(subject, BALANCE)
+    task, fb = env.task, env.task.balance
+    rot = np.zeros(9)
+    for t in (0, 7, 23):
+        assert task.r_stance[t] == fb.stance_weights(task.r_xpos[t][fb.foot, 2])[0]
+        mujoco.mju_quat2Mat(rot, task.r_qpos[t, 3:7])
+        np.testing.assert_allclose(task.r_omega[t], rot.reshape(3, 3) @ task.r_qvel[t, 3:6], atol=1e-12)

@@ -12,7 +12,9 @@ the humanoid is exactly on the reference:
   ``cd (d - d_ref) + cv (v - v_ref)``: d is the root's horizontal offset from the stance foot and v
   the root's horizontal velocity. A body drifting sideways steps wider, a body too fast steps longer.
 
-Stance and swing come from the reference feet's heights, so the law needs no contact sensing.
+Stance and swing come from the reference feet's heights, so the law needs no contact sensing. What
+depends on the reference only (stance weights, the reference torso's world angular velocity) is
+tabulated once per clip by :meth:`BalanceFeedback.reference_tables`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import numpy as np
 
 SIDES = ("right", "left")
 HIP_JOINTS = ("hip_x", "hip_z", "hip_y")
+#: Height difference of the reference feet (m) over which the stance weight blends from 0 to 1.
+STANCE_BLEND_M = 0.04
 
 
 class BalanceFeedback:
@@ -52,31 +56,39 @@ class BalanceFeedback:
         self.foot_list, self.jnt_list = self.foot.tolist(), self.jnt.tolist()
         self.dof_list, self.act_list, self.kp_list = self.dof.tolist(), self.act.tolist(), self.kp.tolist()
         self._err = np.zeros(3)
-        self._rref = np.zeros(9)
         self.out = np.zeros(model.nu)
 
     @staticmethod
-    def stance_weights(ref_foot_z, blend_m: float = 0.04) -> tuple[float, float]:
+    def stance_weights(ref_foot_z) -> tuple[float, float]:
         """Stance weight (right, left) in [0, 1], summing to 1: the lower reference foot is the stance foot."""
-        w_right = min(max(0.5 + (float(ref_foot_z[1]) - float(ref_foot_z[0])) / blend_m, 0.0), 1.0)
+        w_right = min(max(0.5 + (float(ref_foot_z[1]) - float(ref_foot_z[0])) / STANCE_BLEND_M, 0.0), 1.0)
         return w_right, 1.0 - w_right
 
+    def reference_tables(self, ref_qpos: np.ndarray, ref_qvel: np.ndarray,
+                         ref_xpos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per reference frame: the right foot's stance weight (n,) and the torso's world angular velocity (n, 3)."""
+        z = ref_xpos[:, self.foot, 2]
+        w_right = np.clip(0.5 + (z[:, 1] - z[:, 0]) / STANCE_BLEND_M, 0.0, 1.0)
+        rot = np.empty((len(ref_qpos), 9))
+        for i, quat in enumerate(ref_qpos[:, 3:7]):
+            mujoco.mju_quat2Mat(rot[i], quat)
+        omega = np.einsum("nij,nj->ni", rot.reshape(-1, 3, 3), ref_qvel[:, 3:6])
+        return w_right, omega
+
     def offsets(self, m: mujoco.MjModel, d: mujoco.MjData, root: int, ref_qpos: np.ndarray,
-                ref_qvel: np.ndarray, ref_xpos: np.ndarray) -> np.ndarray:
-        """Offsets for the current state against one reference frame (ref_xpos: body positions).
+                ref_qvel: np.ndarray, ref_xpos: np.ndarray, w_right: float, ref_omega: np.ndarray) -> np.ndarray:
+        """Offsets for the current state against one reference frame (ref_xpos: body positions; w_right and
+        ref_omega: that frame's row of :meth:`reference_tables`).
 
         Scalar Python on a few small lists: per control step this costs less than numpy calls would."""
         feet = self.foot_list
-        w = self.stance_weights((ref_xpos[feet[0], 2], ref_xpos[feet[1], 2]))
+        w = (w_right, 1.0 - w_right)
         out = [0.0] * self.nu
         # Torso: world-frame orientation error and angular-velocity error.
         mujoco.mju_subQuat(self._err, ref_qpos[3:7], d.qpos[3:7])
-        mujoco.mju_quat2Mat(self._rref, ref_qpos[3:7])
-        r, rr = d.xmat[root].tolist(), self._rref.tolist()
-        e, om, omr = self._err.tolist(), d.qvel[3:6].tolist(), ref_qvel[3:6].tolist()
+        r, e, om, omr = d.xmat[root].tolist(), self._err.tolist(), d.qvel[3:6].tolist(), ref_omega.tolist()
         torque = [kp * (r[3 * i] * e[0] + r[3 * i + 1] * e[1] + r[3 * i + 2] * e[2])
-                  - kd * (r[3 * i] * om[0] + r[3 * i + 1] * om[1] + r[3 * i + 2] * om[2]
-                          - rr[3 * i] * omr[0] - rr[3 * i + 1] * omr[1] - rr[3 * i + 2] * omr[2])
+                  - kd * (r[3 * i] * om[0] + r[3 * i + 1] * om[1] + r[3 * i + 2] * om[2] - omr[i])
                   for i, kp, kd in self.torso_gains]  # world x (roll), y (pitch), z (heading)
         axes = d.xaxis.tolist()
         for s in (0, 1):

@@ -100,6 +100,8 @@ class GaitTracking(base.Task):
         self._err3 = np.empty(3)
         self.balance = (BalanceFeedback(model.ptr, self.balance_cfg)
                         if self.mode == "mimic" and self.balance_cfg.get("enabled", False) else None)
+        self._balance_tables = ([self.balance.reference_tables(r.qpos, r.qvel, r.body_xpos) for r in self.refs]
+                                if self.balance is not None else None)
         keys = rewards.MIMIC_TERMS if self.mode == "mimic" else rewards.SEED_TERMS
         w = np.array([float(self.weights.get(k, 0.0)) for k in keys])
         self._weight_vec = w / w.sum() if w.sum() > 0 else w
@@ -174,6 +176,8 @@ class GaitTracking(base.Task):
         self.r_xpos = ref.body_xpos[start:end]
         self.r_com = ref.com[start:end]
         self.r_axes = self._axes[i][start:end]
+        if self._balance_tables is not None:  # stance weights, reference torso world angular velocity
+            self.r_stance, self.r_omega = (tab[start:end] for tab in self._balance_tables[i])
         # Observation tables for every step of the episode (future reference frames, phase).
         idx = np.arange(self.episode_frames + 1)[:, None] + self.future[None, :]
         self.e_fut_joints = self.r_qpos[idx][:, :, 7:]  # (H, k, 21)
@@ -207,7 +211,7 @@ class GaitTracking(base.Task):
             if self.balance is not None:
                 t = self.t
                 target += self.balance.offsets(self._m, self._d, self.torso, self.r_qpos[t], self.r_qvel[t],
-                                               self.r_xpos[t])
+                                               self.r_xpos[t], float(self.r_stance[t]), self.r_omega[t])
             target = np.clip(target, self.joint_low, self.joint_high)
             if self._feedforward:  # kp (target + kd/kp qd_ref - q) - kd qd = kp (target - q) + kd (qd_ref - qd)
                 target += self._kd_ratio * self.r_qvel[self.t + 1, 6:]

@@ -42,11 +42,18 @@ def write_tiny_config(work: Path, extra: dict | None = None) -> Path:
 
 
 def snakemake(work: Path, *args: str, snakefile: Path = REPO / "Snakefile", check: bool = True,
-              cores: int = 2) -> subprocess.CompletedProcess:
-    """Run Snakemake on the workflow with ``work/tiny.yaml`` as the last config file."""
-    cmd = [str(SNAKEMAKE), "-s", str(snakefile), "-d", str(work), "--cores", str(cores),
+              cores: int = 2, executable: Path = SNAKEMAKE) -> subprocess.CompletedProcess:
+    """Run Snakemake on the workflow with ``work/tiny.yaml`` as the last config file.
+
+    ``executable``: another Snakemake install to run (bench/dag.py compares versions); the workflow's own
+    package is put on its PYTHONPATH.
+    """
+    cmd = [str(executable), "-s", str(snakefile), "-d", str(work), "--cores", str(cores),
            "--configfile", str(work / "tiny.yaml"), "--rerun-incomplete", *args]
-    proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if Path(executable) != SNAKEMAKE:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
     return proc

@@ -117,6 +117,7 @@ def stage_targets(stage):
                 files += [res(subject, "ik", f"{t}.mot") for t in s.dynamic_trials]
             elif stage == "retarget":
                 files += [res(subject, "reference", f"{t}.npz") for t in s.dynamic_trials]
+                files += [res(subject, "reference", f"{t}_playback.mp4") for t in s.dynamic_trials]
             elif stage == "train":
                 files.append(res(subject, "policy", "model.zip"))
         return files

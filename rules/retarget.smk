@@ -1,6 +1,7 @@
 # Retarget stage (owner: retarget). Per subject: the humanoid (suite humanoid, widened ranges, scaled to
-# the subject's OpenSim model); per walking trial: the reference motion npz, a kinematic playback video
-# with the OpenSim joint centres drawn as spheres, and a QC report. Library: gaitmimic.retarget.pipeline.
+# the subject's OpenSim model); per walking trial: the reference motion npz, the OpenSim joint centres and a
+# QC report; then, in a job of its own (a new video size must not retrain every policy), a kinematic playback
+# video with the joint centres drawn as spheres. Library: gaitmimic.retarget.pipeline.
 # Code changes to the stage's modules rerun it through the `code` param (see code_version in common.smk).
 
 RETARGET_MODULES = ("humanoid", "frames", "retarget")
@@ -34,10 +35,10 @@ rule retarget:
         humanoid=res("{subject}", "reference", "humanoid.xml"),
     output:
         npz=res("{subject}", "reference", "{trial}.npz"),
-        video=res("{subject}", "reference", "{trial}_playback.mp4"),
+        centres=res("{subject}", "reference", "{trial}_joint_centres.npz"),
         report=res("{subject}", "reference", "{trial}_retarget.json"),
     params:
-        retarget=config["retarget"],
+        retarget={k: v for k, v in config["retarget"].items() if k != "playback_video"},
         code=code_version(*RETARGET_MODULES),
     log:
         res("{subject}", "logs", "retarget", "{trial}.log"),
@@ -47,5 +48,25 @@ rule retarget:
     resources:
         mem_mb=2000,
         runtime=20,
+    script:
+        "../workflow_scripts/retarget.py"
+
+
+rule retarget_playback:
+    input:
+        npz=res("{subject}", "reference", "{trial}.npz"),
+        centres=res("{subject}", "reference", "{trial}_joint_centres.npz"),
+        humanoid=res("{subject}", "reference", "humanoid.xml"),
+    output:
+        video=res("{subject}", "reference", "{trial}_playback.mp4"),
+    params:
+        playback_video=config["retarget"]["playback_video"],
+        code=code_version(*RETARGET_MODULES),
+    log:
+        res("{subject}", "logs", "retarget", "{trial}_playback.log"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../workflow_scripts/retarget.py"

@@ -26,8 +26,9 @@ def walk(shared_data, tmp_path_factory):
     out = work / "reference"
     xml = pipeline.write_subject_humanoid(osim, out / "humanoid.xml")
     cfg = {"playback_video": {"max_seconds": 0.5, "fps": 20}}
-    result = pipeline.run_retarget_stage(osim, mot, xml, None, None, out / "walk.npz", out / "walk.mp4",
+    result = pipeline.run_retarget_stage(osim, mot, xml, None, None, out / "walk.npz", out / "walk_centres.npz",
                                          out / "walk.json", cfg)
+    pipeline.write_playback(out / "walk.npz", out / "walk_centres.npz", xml, out / "walk.mp4", cfg["playback_video"])
     model = humanoid.load_model(xml)
     kin = opensim_kinematics.compute_kinematics(osim, mot, 40.0, 6.0)
     events = gait_phase.detect_events_from_kinematics(kin)
@@ -143,6 +144,13 @@ def test_pinned_physics_reproduces_the_reference(walk):
     print(f"pinned playback (no gravity, PD servos): {track}")
     assert track["finite"]
     assert track["joint_rms_deg"] < 2.0 and track["body_mean_m"] < 0.02
+
+
+def test_joint_centres_file_holds_the_result(walk):
+    centres, names = pipeline.load_joint_centres(walk["out"] / "walk_centres.npz")
+    assert names == tuple(walk["result"].centre_names)
+    assert centres.shape == (walk["ref"].n_frames, len(names), 3)
+    assert np.array_equal(centres, walk["result"].opensim_centres)
 
 
 def test_playback_video_written(walk):

@@ -23,7 +23,7 @@ from workflow_helpers import REPO, SNAKEMAKE, planned_jobs, snakemake, write_tin
 
 pytestmark = pytest.mark.workflow
 DEMO = REPO / "data" / "demo01"
-UPSTREAM = {"markers", "scale", "ik", "retarget_humanoid", "retarget"}
+UPSTREAM = {"markers", "scale", "ik", "retarget_humanoid", "retarget", "retarget_playback"}
 AGGREGATES = {"summary", "all"}
 
 
@@ -67,7 +67,8 @@ def test_full_run_writes_every_stage(work):
     for subject in ("s1", "s2"):
         base = work / "results" / subject
         for rel in ("markers/walk01.trc", "events/walk01.csv", f"model/{subject}.osim", "ik/walk01.mot",
-                    "reference/humanoid.xml", "reference/walk01.npz", "policy/model.zip", "eval/metrics.json",
+                    "reference/humanoid.xml", "reference/walk01.npz", "reference/walk01_playback.mp4",
+                    "policy/model.zip", "eval/metrics.json",
                     "eval/plots/events.png", f"eval/{subject}_policy.mp4", f"eval/{subject}_zero_action.mp4"):
             assert (base / rel).stat().st_size > 0, rel
 
@@ -122,6 +123,16 @@ def test_filter_cutoff_reruns_from_the_marker_stage_down(work):
         write_tiny_config(work)
     assert jobs[("markers", "s1")] == 2 and jobs[("markers", "s2")] == 2
     assert {"scale", "ik", "retarget", "train", "evaluate", "summary"} <= rules_of(jobs)
+
+
+def test_playback_video_setting_rerenders_only_the_playback_videos(work):
+    write_tiny_config(work, {"retarget": {"playback_video": {"width": 192}}})
+    try:
+        jobs = planned(work)
+    finally:
+        write_tiny_config(work)
+    assert jobs[("retarget_playback", "s1")] == 1 and jobs[("retarget_playback", "s2")] == 1
+    assert rules_of(jobs) == {"retarget_playback", "all"}, sorted(rules_of(jobs))
 
 
 def test_library_code_change_reruns_that_stage_and_descendants(work, tmp_path):

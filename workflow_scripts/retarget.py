@@ -1,5 +1,6 @@
-"""Rules `retarget_humanoid` (subject humanoid.xml) and `retarget` (one trial's reference npz, playback
-mp4, QC JSON). Library: gaitmimic.retarget.pipeline (write_subject_humanoid / run_retarget_stage)."""
+"""Rules `retarget_humanoid` (subject humanoid.xml), `retarget` (one trial's reference npz, joint centres
+npz, QC JSON) and `retarget_playback` (its playback mp4). Library: gaitmimic.retarget.pipeline
+(write_subject_humanoid / run_retarget_stage / write_playback)."""
 
 import logging
 import sys
@@ -7,11 +8,13 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-from gaitmimic.retarget.pipeline import run_retarget_stage, write_subject_humanoid  # noqa: E402
+from gaitmimic.retarget.pipeline import run_retarget_stage, write_playback, write_subject_humanoid  # noqa: E402
 
-cfg = dict(snakemake.params.retarget)  # noqa: F821
 if snakemake.rule == "retarget_humanoid":  # noqa: F821
-    write_subject_humanoid(snakemake.input.osim, snakemake.output.xml, cfg)  # noqa: F821
+    write_subject_humanoid(snakemake.input.osim, snakemake.output.xml, dict(snakemake.params.retarget))  # noqa: F821
+elif snakemake.rule == "retarget_playback":  # noqa: F821
+    write_playback(snakemake.input.npz, snakemake.input.centres, snakemake.input.humanoid,  # noqa: F821
+                   snakemake.output.video, dict(snakemake.params.playback_video))  # noqa: F821
 else:
     run_retarget_stage(
         osim_path=snakemake.input.osim,  # noqa: F821
@@ -20,7 +23,7 @@ else:
         events_csv=snakemake.input.events,  # noqa: F821
         markers_json=snakemake.input.markers_json,  # noqa: F821
         out_npz=snakemake.output.npz,  # noqa: F821
-        out_video=snakemake.output.video,  # noqa: F821
+        out_centres=snakemake.output.centres,  # noqa: F821
         out_report=snakemake.output.report,  # noqa: F821
-        cfg=cfg,
+        cfg=dict(snakemake.params.retarget),  # noqa: F821
     )

@@ -4,6 +4,8 @@ INPUTS: scaled ``.osim``, IK ``.mot``, events CSV (optional: detected from the k
 absent or too short), markers JSON (optional: treadmill flag + belt speed).
 OUTPUTS: ``humanoid.xml`` (:func:`build_subject_humanoid`), :class:`RetargetResult` with the
 :class:`~gaitmimic.retarget.reference.Reference` and a QC report (:func:`retarget_trial`).
+Workflow entries: :func:`run_retarget_stage` (reference npz, joint centres npz, report JSON) and
+:func:`write_playback` (the playback mp4 from those files).
 """
 
 from __future__ import annotations
@@ -220,27 +222,59 @@ def centre_error(model, qpos, opensim_centres, leg_length_m: float, relative_to_
     return float(np.linalg.norm(h - o, axis=2).mean() / leg_length_m)
 
 
-def run_retarget_stage(osim_path, mot_path, humanoid_xml, events_csv, markers_json, out_npz, out_video,
+def save_joint_centres(path: str | Path, centres: np.ndarray, names) -> Path:
+    """Write the OpenSim joint centres of a reference (T, n, 3; MuJoCo frame) as an npz (atomically)."""
+    from gaitmimic.atomic import atomic_path
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, centres=np.asarray(centres, float), names=np.asarray(list(names), dtype=str))
+    return path
+
+
+def load_joint_centres(path: str | Path) -> tuple[np.ndarray, tuple[str, ...]]:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "joint centres not found", "run the retarget stage first")
+    with np.load(path, allow_pickle=False) as z:
+        return z["centres"], tuple(str(n) for n in z["names"])
+
+
+def run_retarget_stage(osim_path, mot_path, humanoid_xml, events_csv, markers_json, out_npz, out_centres,
                        out_report, cfg: dict | None = None) -> RetargetResult:
-    """Stage entry: retarget one trial and write the reference npz, playback mp4 and QC report JSON."""
+    """Stage entry: retarget one trial; write the reference npz, the OpenSim joint centres npz (for the
+    playback video) and the QC report JSON."""
     from gaitmimic.atomic import write_text
-    from gaitmimic.retarget import playback
     from gaitmimic.retarget.reference import save_reference
 
-    cfg = with_defaults(cfg)
     result = retarget_trial(osim_path, mot_path, humanoid_xml, events_csv, markers_json, cfg)
     save_reference(result.reference, out_npz)
+    save_joint_centres(out_centres, result.opensim_centres, result.centre_names)
     log.info("reference %s: %s", out_npz, json.dumps(result.report))
-    vcfg = cfg["playback_video"]
-    ref = result.reference
+    write_text(out_report, json.dumps(result.report, indent=2) + "\n")
+    return result
+
+
+def write_playback(reference_npz, centres_npz, humanoid_xml, out_video, video_cfg: dict | None = None) -> Path:
+    """Stage entry: the kinematic playback mp4 of a reference, OpenSim joint centres drawn as spheres.
+
+    A job of its own, so a new video size or frame rate re-renders only the video.
+    """
+    from gaitmimic.retarget import playback
+    from gaitmimic.retarget.reference import load_reference
+
+    vcfg = deep_merge(DEFAULTS["playback_video"], video_cfg)
+    ref = load_reference(reference_npz)
+    centres, _ = load_joint_centres(centres_npz)
+    if centres.shape[0] != ref.n_frames:
+        raise InputError(centres_npz, f"{centres.shape[0]} frames of joint centres for a {ref.n_frames}-frame "
+                         f"reference ({reference_npz})", "re-run the retarget stage for this trial")
     fps = min(float(vcfg["fps"]), ref.control_rate_hz)
     idx = np.round(np.arange(0.0, min(ref.time_s[-1], float(vcfg["max_seconds"])) + 1e-9, 1.0 / fps)
                    * ref.control_rate_hz).astype(int)
     idx = idx[idx < ref.n_frames]
-    model = humanoid.load_model(humanoid_xml)
-    playback.write_playback_video(
-        model, ref.qpos[idx], out_video, fps=fps, points=result.opensim_centres[idx],
+    return playback.write_playback_video(
+        humanoid.load_model(humanoid_xml), ref.qpos[idx], out_video, fps=fps, points=centres[idx],
         width=int(vcfg["width"]), height=int(vcfg["height"]),
         camera_distance_m=float(vcfg["camera_distance_m"]), sphere_radius_m=float(vcfg["sphere_radius_m"]))
-    write_text(out_report, json.dumps(result.report, indent=2) + "\n")
-    return result

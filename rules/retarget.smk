@@ -64,6 +64,8 @@ rule retarget_playback:
         code=code_version(*RETARGET_MODULES),
     log:
         res("{subject}", "logs", "retarget", "{trial}_playback.log"),
+    benchmark:
+        res("{subject}", "benchmarks", "retarget", "{trial}_playback.tsv")
     threads: 1
     resources:
         mem_mb=1000,

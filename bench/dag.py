@@ -5,7 +5,8 @@ every subject. For the no-op time, one subject is run for real once (tiny traini
 results are copied for every other subject (their inputs are identical copies, file times kept), and a
 second `snakemake` then has nothing to do: the time is pure DAG building and up-to-date checking.
 Both are timed as `snakemake --dry-run --quiet rules` (the plan without printing every job), median of
---repeat runs. `snakemake --version` is timed too: the start-up cost under every row.
+--repeat runs (5 by default; with --baseline the two installs take turns). `snakemake --version` is timed
+too: the start-up cost under every row.
 
 The baseline, measured in the same run, is another Snakemake install given with --baseline (e.g. the newest
 9.x in its own venv: `python3.11 -m venv /tmp/sm9 && /tmp/sm9/bin/pip install snakemake pyyaml jsonschema`);
@@ -40,6 +41,18 @@ def _timed(fn, *args, repeat: int = 1, **kwargs) -> tuple[float, object]:
     return statistics.median(times), out
 
 
+def _planned_alternating(work: Path, executables: dict[str, Path], repeat: int) -> dict[str, tuple[float, dict]]:
+    """{label: (median wall time, planned jobs)} of dry runs, the executables taking turns so that both
+    see the same machine load."""
+    times: dict[str, list[float]] = {label: [] for label in executables}
+    jobs: dict[str, dict] = {}
+    for _ in range(repeat):
+        for label, exe in executables.items():
+            t, jobs[label] = _timed(planned_jobs, work, executable=exe)
+            times[label].append(t)
+    return {label: (statistics.median(times[label]), jobs[label]) for label in executables}
+
+
 def _copy_results(src: Path, dst: Path) -> None:
     """Copy one subject's results under another name (file names carry the subject), keeping file times."""
     shutil.copytree(src, dst, copy_function=shutil.copy2)
@@ -59,7 +72,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", type=int, nargs="+", default=[1, 10, 100, 300])
     parser.add_argument("--demo", type=Path, default=REPO / "data" / "demo01")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per point (the median is printed)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per point (the median is printed)")
     parser.add_argument("--baseline", type=Path, help="another Snakemake executable to time in the same run")
     args = parser.parse_args()
     executables = {"ours": SNAKEMAKE}
@@ -83,8 +96,7 @@ def main() -> None:
             # Dry run on an empty results folder: every job planned.
             results = work / "results"
             shutil.move(results, work / "results.keep")
-            dry = {label: _timed(planned_jobs, work, repeat=args.repeat, executable=exe)
-                   for label, exe in executables.items()}
+            dry = _planned_alternating(work, executables, args.repeat)
             shutil.move(work / "results.keep", results)
             # No-op: copy s0000's results for every subject, then nothing should be left to do.
             for i in range(1, count):
@@ -92,8 +104,9 @@ def main() -> None:
                 if not dst.exists():
                     _copy_results(results / "s0000", dst)
             snakemake(work)  # the summary gains the new subjects' rows (its only real work)
-            for label, exe in executables.items():
-                t_noop, noop_jobs = _timed(planned_jobs, work, repeat=args.repeat, executable=exe)
+            noop = _planned_alternating(work, executables, args.repeat)
+            for label in executables:
+                t_noop, noop_jobs = noop[label]
                 t_dry, jobs = dry[label]
                 rows.append((label, count, sum(jobs.values()), t_dry, sum(noop_jobs.values()), t_noop))
             print(f"  {count} subjects done", flush=True)

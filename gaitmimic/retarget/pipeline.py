@@ -234,6 +234,7 @@ def save_joint_centres(path: str | Path, centres: np.ndarray, names) -> Path:
 
 
 def load_joint_centres(path: str | Path) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The (T, n, 3) joint centres and their names written by :func:`save_joint_centres`."""
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "joint centres not found", "run the retarget stage first")

@@ -51,6 +51,15 @@ def planned(work: Path, *args: str, snakefile: Path = REPO / "Snakefile") -> Cou
     return jobs
 
 
+def planned_with(work: Path, settings: dict) -> Counter:
+    """Planned jobs with ``settings`` merged into the tiny config (restored afterwards)."""
+    write_tiny_config(work, settings)
+    try:
+        return planned(work)
+    finally:
+        write_tiny_config(work)
+
+
 def rules_of(jobs: Counter) -> set[str]:
     return {rule for rule, _ in jobs}
 
@@ -105,32 +114,20 @@ def test_new_subject_runs_only_that_subject_and_aggregates(work):
 
 
 def test_training_setting_reruns_training_and_evaluation_only(work):
-    write_tiny_config(work, {"train": {"learning_rate": 1.0e-4}})
-    try:
-        jobs = planned(work)
-    finally:
-        write_tiny_config(work)
+    jobs = planned_with(work, {"train": {"learning_rate": 1.0e-4}})
     assert jobs[("train", "s1")] == 1 and jobs[("train", "s2")] == 1
     assert jobs[("evaluate", "s1")] == 1 and jobs[("evaluate", "s2")] == 1
     assert not rules_of(jobs) & UPSTREAM, f"nothing upstream of training: {sorted(rules_of(jobs) & UPSTREAM)}"
 
 
 def test_filter_cutoff_reruns_from_the_marker_stage_down(work):
-    write_tiny_config(work, {"markers": {"filter": {"cutoff_hz": 8.0}}})
-    try:
-        jobs = planned(work)
-    finally:
-        write_tiny_config(work)
+    jobs = planned_with(work, {"markers": {"filter": {"cutoff_hz": 8.0}}})
     assert jobs[("markers", "s1")] == 2 and jobs[("markers", "s2")] == 2
     assert {"scale", "ik", "retarget", "train", "evaluate", "summary"} <= rules_of(jobs)
 
 
 def test_playback_video_setting_rerenders_only_the_playback_videos(work):
-    write_tiny_config(work, {"retarget": {"playback_video": {"width": 192}}})
-    try:
-        jobs = planned(work)
-    finally:
-        write_tiny_config(work)
+    jobs = planned_with(work, {"retarget": {"playback_video": {"width": 192}}})
     assert jobs[("retarget_playback", "s1")] == 1 and jobs[("retarget_playback", "s2")] == 1
     assert rules_of(jobs) == {"retarget_playback", "all"}, sorted(rules_of(jobs))
 

@@ -45,15 +45,12 @@ def snakemake(work: Path, *args: str, snakefile: Path = REPO / "Snakefile", chec
               cores: int = 2, executable: Path = SNAKEMAKE) -> subprocess.CompletedProcess:
     """Run Snakemake on the workflow with ``work/tiny.yaml`` as the last config file.
 
-    ``executable``: another Snakemake install to run (bench/dag.py compares versions); the workflow's own
-    package is put on its PYTHONPATH.
+    ``executable``: another Snakemake install to run (bench/dag.py compares versions). It finds the
+    workflow's package because Snakemake puts the Snakefile's folder on ``sys.path``.
     """
     cmd = [str(executable), "-s", str(snakefile), "-d", str(work), "--cores", str(cores),
            "--configfile", str(work / "tiny.yaml"), "--rerun-incomplete", *args]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    if Path(executable) != SNAKEMAKE:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=env)
+    proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
     return proc

@@ -59,16 +59,18 @@ class BalanceFeedback:
         self.out = np.zeros(model.nu)
 
     @staticmethod
-    def stance_weights(ref_foot_z) -> tuple[float, float]:
-        """Stance weight (right, left) in [0, 1], summing to 1: the lower reference foot is the stance foot."""
-        w_right = min(max(0.5 + (float(ref_foot_z[1]) - float(ref_foot_z[0])) / STANCE_BLEND_M, 0.0), 1.0)
+    def stance_weights(ref_foot_z: np.ndarray) -> tuple:
+        """Stance weight (right, left) in [0, 1], summing to 1: the lower reference foot is the stance foot.
+
+        ``ref_foot_z``: the reference feet's heights (..., 2), right then left; one frame or many."""
+        z = np.asarray(ref_foot_z, float)
+        w_right = np.clip(0.5 + (z[..., 1] - z[..., 0]) / STANCE_BLEND_M, 0.0, 1.0)
         return w_right, 1.0 - w_right
 
     def reference_tables(self, ref_qpos: np.ndarray, ref_qvel: np.ndarray,
                          ref_xpos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per reference frame: the right foot's stance weight (n,) and the torso's world angular velocity (n, 3)."""
-        z = ref_xpos[:, self.foot, 2]
-        w_right = np.clip(0.5 + (z[:, 1] - z[:, 0]) / STANCE_BLEND_M, 0.0, 1.0)
+        w_right, _ = self.stance_weights(ref_xpos[:, self.foot, 2])
         rot = np.empty((len(ref_qpos), 9))
         for i, quat in enumerate(ref_qpos[:, 3:7]):
             mujoco.mju_quat2Mat(rot[i], quat)

@@ -131,8 +131,8 @@ def ppo_rates(humanoid, refs, steps: int, n_workers: int) -> list[tuple[str, flo
     from stable_baselines3 import PPO
     from stable_baselines3.common.vec_env import SubprocVecEnv, VecMonitor, VecNormalize
 
-    from gaitmimic.train import DEFAULT_TRAIN_CFG, train_policy
-    from gaitmimic.vec_env import GroupedSubprocVecEnv
+    from gaitmimic.train.stage import DEFAULT_TRAIN_CFG, train_policy
+    from gaitmimic.train.vec_env import GroupedSubprocVecEnv
 
     torch.set_num_threads(1)
     per_worker = int(DEFAULT_TRAIN_CFG["envs_per_worker"])

@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gaitmimic.config import deep_merge  # noqa: E402
 from gaitmimic.task import make_env  # noqa: E402
-from gaitmimic.train import load_policy, train_policy  # noqa: E402
-from gaitmimic.train_callbacks import latest_checkpoint  # noqa: E402
+from gaitmimic.train.stage import load_policy, train_policy  # noqa: E402
+from gaitmimic.train.callbacks import latest_checkpoint  # noqa: E402
 
 SAGITTAL = ("abdomen_y", "right_hip_y", "right_knee", "right_ankle_y", "left_hip_y", "left_knee", "left_ankle_y")
 

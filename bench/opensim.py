@@ -1,4 +1,4 @@
-"""IK throughput: our IK stage (gaitmimic.opensim_tools.ik.run_ik) vs OpenSim's InverseKinematicsTool run
+"""IK throughput: our IK stage (gaitmimic.opensim.ik.run_ik) vs OpenSim's InverseKinematicsTool run
 directly on the same model, marker file and marker weights, in the same run.
 
 Our stage adds: reading and rewriting the TRC (marker map, NaN gaps), writing the setup XML, reporting
@@ -60,7 +60,7 @@ def _direct_ik(osim, model_path: Path, trc: Path, weights: dict[str, float], coo
 
 def _cases(work: Path) -> list[tuple[str, Path, Path, dict]]:
     """(name, scaled model, processed TRC, model config) for each case whose data exists."""
-    from gaitmimic.opensim_tools.scale import scale_subject
+    from gaitmimic.opensim.scale import scale_subject
 
     cases = []
     tut = SHARED / "opensim-tutorial5"
@@ -69,7 +69,7 @@ def _cases(work: Path) -> list[tuple[str, Path, Path, dict]]:
         scale_subject(tut / "subject01_static.trc", work / "tut.osim", work / "tut.json", subject="subject01",
                       mass_kg=72.6, height_m=1.8, model_cfg=cfg)
         cases.append(("tutorial walk1, gait2354", work / "tut.osim", tut / "subject01_walk1.trc", cfg))
-    from gaitmimic.marker_stage import process_trial
+    from gaitmimic.markers.stage import process_trial
 
     raw_sets = [("demo01 walk01, built-in", REPO / "data" / "demo01", "static01.c3d", "walk01.c3d", 70.0, 1.75),
                 ("BTK BELT_C walk, built-in", SHARED / "btk-plugingait", "PiG_Calibration-FlatFoot-Full.c3d",
@@ -95,8 +95,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=2, help="runs of each variant; the fastest counts")
     args = parser.parse_args(argv)
 
-    from gaitmimic.opensim_tools.ik import DEFAULT_IK_COORDINATE_TASKS, run_ik
-    from gaitmimic.opensim_tools.runtime import import_opensim, opensim_log
+    from gaitmimic.opensim.ik import DEFAULT_IK_COORDINATE_TASKS, run_ik
+    from gaitmimic.opensim.runtime import import_opensim, opensim_log
 
     osim = import_opensim()
     rows = []
@@ -152,7 +152,7 @@ def _measure(osim, repeats, run_ik, opensim_log, coord_tasks) -> list[tuple]:
 
 def _direct_trc(trc: Path, work: Path) -> Path:
     """The same marker data for the direct run, in a TRC OpenSim's own reader accepts (gaps as NaN)."""
-    from gaitmimic.opensim_tools.trcdata import read_trc, write_trc
+    from gaitmimic.opensim.trcdata import read_trc, write_trc
 
     out = work / f"direct_{trc.stem}.trc"
     if not out.exists():

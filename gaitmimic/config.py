@@ -16,7 +16,7 @@ import yaml
 
 from gaitmimic.errors import InputError
 
-SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -53,7 +53,7 @@ def deep_merge(defaults: dict, given: dict | None, replace: tuple[str, ...] = ()
 
 @functools.lru_cache(maxsize=None)
 def load_schema(name: str) -> dict:
-    """Load ``schemas/<name>.schema.yaml`` once per process (shared: do not modify it)."""
+    """Load ``gaitmimic/schemas/<name>.schema.yaml`` once per process (shared: do not modify it)."""
     return yaml.load((SCHEMA_DIR / f"{name}.schema.yaml").read_text(), Loader=_YAML_LOADER)
 
 
@@ -77,7 +77,7 @@ def validate(data: dict[str, Any], schema: dict, source: str | Path) -> dict[str
 
 
 def validate_config(config: dict[str, Any], source: str | Path = "config.yaml") -> dict[str, Any]:
-    """Validate the workflow configuration against ``schemas/config.schema.yaml``."""
+    """Validate the workflow configuration against ``gaitmimic/schemas/config.schema.yaml``."""
     return validate(config, load_schema("config"), source)
 
 

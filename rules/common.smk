@@ -1,11 +1,11 @@
 # Subject discovery, wildcard constraints and every input function. Rule files stay declarative.
 
-import hashlib
 import re
 from pathlib import Path
 
 from snakemake.logging import logger
 
+from gaitmimic.provenance import code_version as _code_version
 from gaitmimic.subjects import discover_subjects
 
 DATA = config["data_dir"]
@@ -85,21 +85,12 @@ def subject_references(wildcards):
     return [res(wildcards.subject, "reference", f"{t}.npz") for t in dynamic_trials(wildcards.subject)]
 
 
-def code_version(*modules):
-    """Content hash of library modules (files or packages under gaitmimic/).
-
-    Used as a rule param: Snakemake does not track modules that a script imports, so editing a
-    stage's library code changes this hash and reruns that stage and its descendants, while a
-    mere checkout that changes file times does not.
-    """
-    digest = hashlib.sha256()
-    for module in modules:
-        path = LIBRARY / module
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
-        for f in files:
-            digest.update(f.relative_to(LIBRARY).as_posix().encode())
-            digest.update(f.read_bytes())
-    return digest.hexdigest()[:16]
+def code_version(script):
+    """The code version of a rule: a hash of its workflow script and of every library module the script
+    imports, found from the import graph (gaitmimic.provenance). Used as a rule param: Snakemake does not
+    track imported modules, so editing one reruns exactly the stages that import it (and their
+    descendants), while a checkout that only changes file times reruns nothing."""
+    return _code_version(Path(workflow.basedir) / "workflow_scripts" / script, LIBRARY)
 
 
 def stage_targets(stage):

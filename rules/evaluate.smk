@@ -3,10 +3,6 @@
 # for people is registered with report(): category = subject, subcategory = stage.
 # Library entry points: gaitmimic.evaluate.stage (metrics, video, plots), gaitmimic.evaluate.summary.
 
-EVAL_MODULES = ("evaluate/__init__", "evaluate/rollouts", "evaluate/gait", "evaluate/metrics", "evaluate/summary",
-                "evaluate/stage", "evaluate/report_html")
-
-
 rule evaluate:
     input:
         humanoid=res("{subject}", "reference", "humanoid.xml"),
@@ -26,7 +22,7 @@ rule evaluate:
     params:
         evaluate=config["evaluate"],
         task=config.get("task", {}),
-        code=code_version(*EVAL_MODULES, "task", "train"),
+        code=code_version("evaluate.py"),
     log:
         res("{subject}", "logs", "evaluate", "evaluate.log"),
     benchmark:
@@ -69,7 +65,7 @@ rule eval_video:
     params:
         evaluate=config["evaluate"],
         films=EVAL_FILMS,
-        code=code_version("evaluate/video", "evaluate/rollouts", "evaluate/stage", "evaluate/report_html"),
+        code=code_version("evaluate.py"),
     log:
         res("{subject}", "logs", "evaluate", "video.log"),
     benchmark:
@@ -126,7 +122,7 @@ rule eval_plots:
         evaluate=config["evaluate"],
         task=config.get("task", {}),
         trials=lambda wildcards: dynamic_trials(wildcards.subject),
-        code=code_version("evaluate/plots", "evaluate/gait", "evaluate/stage"),
+        code=code_version("evaluate.py"),
     log:
         res("{subject}", "logs", "evaluate", "plots.log"),
     threads: 1
@@ -154,7 +150,7 @@ rule summary:
             labels={"item": "one row per subject"},
         ),
     params:
-        code=code_version("evaluate/summary", "evaluate/report_html"),
+        code=code_version("summary.py"),
     log:
         res("logs", "summary.log"),
     threads: 1

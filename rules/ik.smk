@@ -1,6 +1,6 @@
 # Inverse kinematics (owner: opensim). One job per walking trial, so trials run in parallel:
 # scaled model + processed TRC -> OpenSim InverseKinematicsTool -> .mot (degrees) + quality summary.
-# Library entry point: gaitmimic.opensim_tools.ik.run_ik. OPENSIM_STAGE_MODULES is defined in scale.smk.
+# Library entry point: gaitmimic.opensim.ik.run_ik.
 
 
 rule ik:
@@ -14,7 +14,7 @@ rule ik:
     params:
         model=config["model"],
         ik=config["ik"],
-        code=code_version(*OPENSIM_STAGE_MODULES),
+        code=code_version("ik.py"),
     log:
         res("{subject}", "logs", "ik", "{trial}.log"),
     benchmark:

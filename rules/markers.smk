@@ -1,12 +1,8 @@
 # Marker stage (owner: markers). One job per trial, one pass over the raw file: OpenSim-frame TRC, report,
-# QC plot and gait events CSV (no rows for the static trial). Library entry point: gaitmimic.marker_stage.
+# QC plot and gait events CSV (no rows for the static trial). Library entry point: gaitmimic.markers.stage.
 # Code changes to the stage's modules rerun it through the `code` param (see code_version in common.smk);
 # the subject.yaml keys it uses (marker_map, treadmill, belt_speed_mps) are a param too, so editing an
 # unrelated key (mass_kg) does not rerun it.
-
-MARKER_STAGE_MODULES = ("io", "markerdata", "marker_sets", "gaps", "filtering", "orientation", "events",
-                        "marker_stage", "qc_plots")
-
 
 rule markers:
     input:
@@ -26,7 +22,7 @@ rule markers:
         events=config["events"],
         subject_info=markers_subject_info,
         is_static=is_static,
-        code=code_version(*MARKER_STAGE_MODULES),
+        code=code_version("markers.py"),
     log:
         res("{subject}", "logs", "markers", "{trial}.log"),
     threads: 1

@@ -1,11 +1,8 @@
 # Retarget stage (owner: retarget). Per subject: the humanoid (suite humanoid, widened ranges, scaled to
 # the subject's OpenSim model); per walking trial: the reference motion npz, the OpenSim joint centres and a
 # QC report; then, in a job of its own (a new video size must not retrain every policy), a kinematic playback
-# video with the joint centres drawn as spheres. Library: gaitmimic.retarget.pipeline.
+# video with the joint centres drawn as spheres. Library: gaitmimic.retarget.stage.
 # Code changes to the stage's modules rerun it through the `code` param (see code_version in common.smk).
-
-RETARGET_MODULES = ("humanoid", "frames", "retarget")
-
 
 rule retarget_humanoid:
     input:
@@ -15,7 +12,7 @@ rule retarget_humanoid:
     params:
         # Only the settings the humanoid depends on: a new video size must not retrain every policy.
         retarget={k: config["retarget"][k] for k in ("scale_segments", "scale_masses", "joint_ranges_deg")},
-        code=code_version(*RETARGET_MODULES),
+        code=code_version("retarget.py"),
     log:
         res("{subject}", "logs", "retarget", "humanoid.log"),
     threads: 1
@@ -39,7 +36,7 @@ rule retarget:
         report=res("{subject}", "reference", "{trial}_retarget.json"),
     params:
         retarget={k: v for k, v in config["retarget"].items() if k != "playback_video"},
-        code=code_version(*RETARGET_MODULES),
+        code=code_version("retarget.py"),
     log:
         res("{subject}", "logs", "retarget", "{trial}.log"),
     benchmark:
@@ -62,7 +59,7 @@ rule retarget_playback:
         video=res("{subject}", "reference", "{trial}_playback.mp4"),
     params:
         playback_video=config["retarget"]["playback_video"],
-        code=code_version(*RETARGET_MODULES),
+        code=code_version("retarget.py"),
     log:
         res("{subject}", "logs", "retarget", "{trial}_playback.log"),
     benchmark:

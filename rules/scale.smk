@@ -1,9 +1,6 @@
 # Scale stage (owner: opensim). Per subject: processed static trial -> OpenSim ScaleTool (measurements +
-# marker placement) -> scaled model + report. Library entry point: gaitmimic.opensim_tools.scale.scale_subject.
+# marker placement) -> scaled model + report. Library entry point: gaitmimic.opensim.scale.scale_subject.
 # Code changes to the OpenSim tools or the built-in model rerun it through the `code` param.
-
-OPENSIM_STAGE_MODULES = ("opensim_tools", "model")
-
 
 rule scale:
     input:
@@ -18,7 +15,7 @@ rule scale:
         model=config["model"],
         scale=config["scale"],
         subject_info=opensim_subject_info,
-        code=code_version(*OPENSIM_STAGE_MODULES),
+        code=code_version("scale.py"),
     log:
         res("{subject}", "logs", "scale.log"),
     benchmark:

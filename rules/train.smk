@@ -1,10 +1,7 @@
 # Train stage (owner: rl). Per subject: PPO imitation policy on the subject's humanoid and references.
-# Library: gaitmimic.train.train_policy. checkpoints/ and tb/ are deliberately NOT outputs: Snakemake
+# Library: gaitmimic.train.stage.train_policy. checkpoints/ and tb/ are deliberately NOT outputs: Snakemake
 # deletes outputs before rerunning a job, and a restarted job must find its checkpoints to resume.
 # Code changes to the task/train modules rerun the stage through the `code` param.
-
-TRAIN_MODULES = ("task", "train", "train_callbacks")
-
 
 rule train:
     input:
@@ -18,7 +15,7 @@ rule train:
     params:
         task=config["task"],
         train=config["train"],
-        code=code_version(*TRAIN_MODULES),
+        code=code_version("train.py"),
     log:
         res("{subject}", "logs", "train", "train.log"),
     benchmark:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gaitmimic.opensim_tools.reports import read_table
+from gaitmimic.opensim.reports import read_table
 
 #: BTK Plug-in Gait subjects: static, walk, mass (kg), height (m). ANTO_M's C3D has no mass/height
 #: (zeros): 1.77 m is estimated from its head markers (front head 1.71 m above the floor), mass guessed.
@@ -19,7 +19,7 @@ PIG_SUBJECTS = {
 
 def marker_stage_trc(raw: Path, out_dir: Path, is_static: bool) -> Path:
     """Run the project's marker stage on one raw trial; return the processed TRC (OpenSim frame, m)."""
-    from gaitmimic.marker_stage import process_trial
+    from gaitmimic.markers.stage import process_trial
 
     out = out_dir / f"{raw.stem}.trc"
     if not out.exists():

@@ -48,7 +48,7 @@ def write_mot(path: Path, coords: dict[str, np.ndarray], rate_hz: float = 100.0)
 
 
 def builtin_model(path: Path, height_m: float = 1.75, mass_kg: float = 70.0) -> Path:
-    from gaitmimic.model import build_model
+    from gaitmimic.opensim.model import build_model
 
     build_model(height_m, mass_kg, path)
     return path
@@ -70,9 +70,9 @@ def run_upstream(raw_dir: Path, static: str, walk: str, mass_kg: float, height_m
 
     Returns paths: osim, mot, events, markers_json. Raises ImportError when a stage is not there yet.
     """
-    from gaitmimic.marker_stage import process_trial
-    from gaitmimic.opensim_tools.ik import run_ik
-    from gaitmimic.opensim_tools.scale import scale_subject
+    from gaitmimic.markers.stage import process_trial
+    from gaitmimic.opensim.ik import run_ik
+    from gaitmimic.opensim.scale import scale_subject
 
     static_trc, walk_trc = out / f"{static}.trc", out / f"{walk}.trc"
     process_trial(raw_dir / f"{static}.c3d", static_trc, None, out / f"{static}_markers.json", None, {}, {}, True)

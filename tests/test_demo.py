@@ -18,7 +18,7 @@ from gaitmimic.io.mot import read_mot_arrays  # noqa: E402
 from gaitmimic.demo.fourier import FourierSeries, fit_fourier, load_gait_fourier  # noqa: E402
 from gaitmimic.demo.generate import LAB_FROM_OPENSIM, WALK_START_LAB_M, generate_demo  # noqa: E402
 from gaitmimic.demo.kinematics import PoseSampler  # noqa: E402
-from gaitmimic.model import PIG_MARKERS, build_layout, build_osim_model, coordinate_names  # noqa: E402
+from gaitmimic.opensim.model import PIG_MARKERS, build_layout, build_osim_model, coordinate_names  # noqa: E402
 
 FILES = ["static01.c3d", "walk01.c3d", "static01_truth.mot", "walk01_truth.mot", "walk01_truth_events.csv",
          "truth_model.json", "subject.yaml"]
@@ -206,7 +206,7 @@ def test_opensim_scale_and_ik_recover_the_truth(demo, tmp_path):
     """A generic built-in model of another size, scaled on static01 with SCALE_MEASUREMENTS, then IK on walk01:
     segment lengths within 2 % and hip/knee/ankle angles within 2 degrees RMSE of the truth."""
     from gaitmimic.demo.generate import STATIC_AT_LAB_M
-    from gaitmimic.model import build_model, write_measurement_set
+    from gaitmimic.opensim.model import build_model, write_measurement_set
 
     osim.Logger.setLevelString("error")
     for trial, offset in (("static01", STATIC_AT_LAB_M), ("walk01", WALK_START_LAB_M)):
@@ -260,7 +260,7 @@ def test_opensim_scale_and_ik_recover_the_truth(demo, tmp_path):
 
 def test_coefficients_refit_from_the_tutorial_recording(shared_data):
     """gait_fourier.json is what fit_gait computes from ../shared/data/opensim-tutorial5 (in a temp copy)."""
-    from gaitmimic.demo.fit_gait import fit_gait_coefficients
+    from tools.fit_demo_gait import fit_gait_coefficients
     from gaitmimic.demo.fourier import COEFFICIENTS_JSON
 
     osim.Logger.setLevelString("error")

@@ -38,7 +38,7 @@ def test_learning_curve_ik_and_events(tmp_path):
         "per_frame": {"time_s": t.tolist(), "rms_m": (0.012 + 0.002 * np.sin(t)).tolist(), "max_m": (0.03 + 0 * t).tolist()}}))
     assert plots.ik_error_figure([tmp_path / "w_ik_summary.json"], tmp_path / "ik.png")[0].exists()
     from gaitmimic.io.trc import write_trc
-    from gaitmimic.markerdata import MarkerTrial
+    from gaitmimic.io.markerdata import MarkerTrial
 
     n = 200
     xyz = np.zeros((n, 4, 3))

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from scipy.signal import sawtooth
 
-from gaitmimic.events import GaitEvent, _refine_strike, _refine_toe_off, merge_events, treadmill_state
+from gaitmimic.markers.events import GaitEvent, _refine_strike, _refine_toe_off, merge_events, treadmill_state
 from gaitmimic.io.c3d import read_c3d
 from gaitmimic.io.mot import read_mot
 from gaitmimic.io.trc import read_trc
-from gaitmimic.marker_stage import _events_table, prepare_trial
+from gaitmimic.markers.stage import _events_table, prepare_trial
 
 
 def _match(detected: list[int], truth: list[int], tol: int):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gaitmimic.filtering import butterworth, filter_markers, moving_mean
+from gaitmimic.markers.filtering import butterworth, filter_markers, moving_mean
 
 RATE = 100.0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gaitmimic.gaps import fill_gaps, fill_gaps_1d, find_gaps
+from gaitmimic.markers.gaps import fill_gaps, fill_gaps_1d, find_gaps
 
 
 def test_find_gaps():

@@ -6,7 +6,7 @@ import mujoco
 import numpy as np
 import pytest
 
-from gaitmimic import humanoid
+from gaitmimic.sim import humanoid
 
 SEGMENTS = humanoid.SubjectSegments(
     hip_half_width_m=0.085, thigh_m=0.45, shank_m=0.42, foot_m=0.26, trunk_scale=1.2, upper_arm_m=0.30,

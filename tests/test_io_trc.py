@@ -7,7 +7,7 @@ import pytest
 
 from gaitmimic.errors import InputError
 from gaitmimic.io.trc import read_trc, write_trc
-from gaitmimic.markerdata import MarkerTrial
+from gaitmimic.io.markerdata import MarkerTrial
 
 
 def test_round_trip_opensim_walk(shared_data, tmp_path):

@@ -11,9 +11,9 @@ import pytest
 
 from gaitmimic.errors import InputError
 from gaitmimic.io.trc import read_trc
-from gaitmimic.marker_sets import detect_marker_set, map_markers
-from gaitmimic.marker_stage import process_trial
-from gaitmimic.markerdata import MarkerTrial
+from gaitmimic.markers.marker_sets import detect_marker_set, map_markers
+from gaitmimic.markers.stage import process_trial
+from gaitmimic.io.markerdata import MarkerTrial
 
 
 def _outputs(tmp_path, name="walk"):

@@ -10,7 +10,7 @@ import pytest
 osim = pytest.importorskip("opensim")
 osim.Logger.removeFileSink()  # no opensim.log in the working directory
 
-from gaitmimic.model import (  # noqa: E402
+from gaitmimic.opensim.model import (  # noqa: E402
     DE_LEVA_MALE,
     PIG_MARKERS,
     SCALE_MEASUREMENTS,

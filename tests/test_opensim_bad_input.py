@@ -7,8 +7,8 @@ import re
 import pytest
 
 from gaitmimic.errors import InputError
-from gaitmimic.opensim_tools.ik import run_ik
-from gaitmimic.opensim_tools.scale import scale_subject
+from gaitmimic.opensim.ik import run_ik
+from gaitmimic.opensim.scale import scale_subject
 
 from _opensim_cases import marker_stage_trc
 
@@ -57,7 +57,7 @@ def test_a_marker_set_naming_markers_not_in_the_data(shared_data, tmp_path):
 
 
 def test_ik_with_a_model_whose_markers_are_not_in_the_trial(shared_data, tmp_path):
-    from gaitmimic.model import build_model     # Plug-in Gait markers against the tutorial's marker names
+    from gaitmimic.opensim.model import build_model     # Plug-in Gait markers against the tutorial's marker names
     model = build_model(1.8, 72.6, tmp_path / "builtin.osim")
     out = tmp_path / "out"
     out.mkdir()

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import yaml
 
-from gaitmimic.opensim_tools.ik import run_ik
-from gaitmimic.opensim_tools.runtime import load_model
-from gaitmimic.opensim_tools.scale import scale_subject
-from gaitmimic.opensim_tools.trcdata import read_trc, write_trc
+from gaitmimic.opensim.ik import run_ik
+from gaitmimic.opensim.runtime import load_model
+from gaitmimic.opensim.scale import scale_subject
+from gaitmimic.opensim.trcdata import read_trc, write_trc
 
 from _opensim_cases import marker_stage_trc, mot_columns, rmse_deg
 

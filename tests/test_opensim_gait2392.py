@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gaitmimic.opensim_tools.ik import run_ik
-from gaitmimic.opensim_tools.scale import scale_subject
+from gaitmimic.opensim.ik import run_ik
+from gaitmimic.opensim.scale import scale_subject
 
 from _opensim_cases import PIG_SUBJECTS, gait_numbers, marker_stage_trc, mot_columns
 

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from gaitmimic.opensim_tools.ik import run_ik
-from gaitmimic.opensim_tools.scale import scale_subject
+from gaitmimic.opensim.ik import run_ik
+from gaitmimic.opensim.scale import scale_subject
 
 from _opensim_cases import PIG_SUBJECTS, gait_numbers, marker_stage_trc
 

@@ -1,4 +1,4 @@
-"""Unit tests of gaitmimic.opensim_tools: TRC I/O, marker maps, measurements, setup files, flagged IK frames."""
+"""Unit tests of gaitmimic.opensim: TRC I/O, marker maps, measurements, setup files, flagged IK frames."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import locale
 import numpy as np
 import pytest
 
-from gaitmimic.opensim_tools import marker_sets
-from gaitmimic.opensim_tools.ik import run_ik
-from gaitmimic.opensim_tools.reports import read_table
-from gaitmimic.opensim_tools.runtime import force_c_locale, import_opensim
-from gaitmimic.opensim_tools.scale import scale_subject
-from gaitmimic.opensim_tools.setup_xml import write_scale_setup
-from gaitmimic.opensim_tools.trcdata import TrcData, apply_marker_map, read_trc, write_trc
+from gaitmimic.opensim import marker_sets
+from gaitmimic.opensim.ik import run_ik
+from gaitmimic.opensim.reports import read_table
+from gaitmimic.opensim.runtime import force_c_locale, import_opensim
+from gaitmimic.opensim.scale import scale_subject
+from gaitmimic.opensim.setup_xml import write_scale_setup
+from gaitmimic.opensim.trcdata import TrcData, apply_marker_map, read_trc, write_trc
 
 
 def _trial():

@@ -13,10 +13,10 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from gaitmimic.opensim_tools.ik import run_ik
-from gaitmimic.opensim_tools.reports import read_table
-from gaitmimic.opensim_tools.runtime import import_opensim
-from gaitmimic.opensim_tools.scale import scale_subject
+from gaitmimic.opensim.ik import run_ik
+from gaitmimic.opensim.reports import read_table
+from gaitmimic.opensim.runtime import import_opensim
+from gaitmimic.opensim.scale import scale_subject
 
 from _opensim_cases import mot_columns, rmse_deg
 

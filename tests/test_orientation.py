@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from gaitmimic.io.c3d import read_c3d
-from gaitmimic.marker_sets import role_markers
-from gaitmimic.marker_stage import prepare_trial
-from gaitmimic.orientation import apply_orientation, detect_orientation, rotation_from_axes
+from gaitmimic.markers.marker_sets import role_markers
+from gaitmimic.markers.stage import prepare_trial
+from gaitmimic.markers.orientation import apply_orientation, detect_orientation, rotation_from_axes
 
 
 def _walker(n=300, rate=100.0, speed=1.2):

@@ -10,7 +10,7 @@ pytest.importorskip("opensim")
 
 from retarget_helpers import builtin_model, write_mot  # noqa: E402
 
-from gaitmimic import humanoid  # noqa: E402
+from gaitmimic.sim import humanoid  # noqa: E402
 from gaitmimic.frames import rotation_opensim_to_mujoco  # noqa: E402
 from gaitmimic.retarget import joint_mapping, opensim_kinematics, root  # noqa: E402
 

@@ -14,9 +14,9 @@ pytest.importorskip("opensim")
 
 from retarget_helpers import DEMO, builtin_model  # noqa: E402
 
-from gaitmimic import humanoid  # noqa: E402
+from gaitmimic.sim import humanoid  # noqa: E402
 from gaitmimic.errors import InputError  # noqa: E402
-from gaitmimic.retarget import checks, gait_phase, pipeline  # noqa: E402
+from gaitmimic.retarget import checks, gait_phase, stage as pipeline  # noqa: E402
 from gaitmimic.retarget.reference import load_reference, save_reference  # noqa: E402
 
 

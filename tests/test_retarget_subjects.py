@@ -13,8 +13,8 @@ pytest.importorskip("opensim")
 
 from retarget_helpers import DEMO, REPO, UPSTREAM_SUBJECTS, run_upstream  # noqa: E402
 
-from gaitmimic import humanoid  # noqa: E402
-from gaitmimic.retarget import checks, pipeline  # noqa: E402
+from gaitmimic.sim import humanoid  # noqa: E402
+from gaitmimic.retarget import checks, stage as pipeline  # noqa: E402
 
 
 @pytest.fixture(scope="module", params=sorted(UPSTREAM_SUBJECTS))

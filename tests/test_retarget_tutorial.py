@@ -14,8 +14,8 @@ pytest.importorskip("opensim")
 
 from retarget_helpers import run_tutorial_scale_ik  # noqa: E402
 
-from gaitmimic import humanoid  # noqa: E402
-from gaitmimic.retarget import checks, gait_phase, grounding, opensim_kinematics, pipeline  # noqa: E402
+from gaitmimic.sim import humanoid  # noqa: E402
+from gaitmimic.retarget import checks, gait_phase, grounding, opensim_kinematics, stage as pipeline  # noqa: E402
 from gaitmimic.retarget.reference import FIELDS, load_reference  # noqa: E402
 
 

@@ -11,7 +11,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 
 from gaitmimic.task import make_env
 from gaitmimic.task.synthetic import suite_humanoid_xml, write_synthetic_reference
-from gaitmimic.train import load_policy, merge_train_cfg, train_policy
+from gaitmimic.train.stage import load_policy, merge_train_cfg, train_policy
 
 TINY = {"total_steps": 512, "n_steps": 64, "batch_size": 64, "n_epochs": 1, "checkpoint_every_steps": 128,
         "net_arch": {"pi": [32], "vf": [32]}, "vec_env": "dummy", "envs_per_worker": 1}

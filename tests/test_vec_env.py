@@ -9,8 +9,8 @@ import pytest
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from gaitmimic.task.synthetic import suite_humanoid_xml, write_synthetic_reference
-from gaitmimic.train import _make_one
-from gaitmimic.vec_env import GroupedSubprocVecEnv
+from gaitmimic.train.stage import _make_one
+from gaitmimic.train.vec_env import GroupedSubprocVecEnv
 
 
 @pytest.fixture(scope="module")

@@ -136,7 +136,7 @@ def test_library_code_change_reruns_that_stage_and_descendants(work, tmp_path):
     copy = tmp_path / "workflow"
     for name in ("Snakefile", "config.yaml"):
         shutil.copy2(REPO / name, copy / name if copy.exists() else _mkdir(copy) / name)
-    for name in ("rules", "workflow_scripts", "schemas", "gaitmimic", "report"):
+    for name in ("rules", "workflow_scripts", "gaitmimic", "report"):
         if (REPO / name).exists():
             shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     module = copy / "gaitmimic" / "retarget" / "__init__.py"

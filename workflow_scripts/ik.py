@@ -1,13 +1,13 @@
-"""Rule `ik`: scaled model + processed walking trial -> .mot + <trial>_ik_summary.json (gaitmimic.opensim_tools.ik).
+"""Rule `ik`: scaled model + processed walking trial -> .mot + <trial>_ik_summary.json (gaitmimic.opensim.ik).
 
 OpenSim's C++ log goes to the rule's log too (stdout/stderr file descriptors point at it).
 """
 
-from gaitmimic.opensim_tools.runtime import redirect_output_to_log
+from gaitmimic.opensim.runtime import redirect_output_to_log
 
 redirect_output_to_log(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
-from gaitmimic.opensim_tools.ik import run_ik  # noqa: E402
+from gaitmimic.opensim.ik import run_ik  # noqa: E402
 
 run_ik(
     model_osim=snakemake.input.model,  # noqa: F821

@@ -1,4 +1,4 @@
-"""Rule `markers`: one raw trial -> OpenSim-frame TRC, report JSON, gait events CSV, QC plot (gaitmimic.marker_stage)."""
+"""Rule `markers`: one raw trial -> OpenSim-frame TRC, report JSON, gait events CSV, QC plot (gaitmimic.markers.stage)."""
 
 import logging
 import sys
@@ -6,7 +6,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-from gaitmimic.marker_stage import process_trial  # noqa: E402
+from gaitmimic.markers.stage import process_trial  # noqa: E402
 
 process_trial(
     raw_path=snakemake.input.raw,  # noqa: F821

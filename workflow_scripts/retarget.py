@@ -1,5 +1,5 @@
 """Rules `retarget_humanoid` (subject humanoid.xml), `retarget` (one trial's reference npz, joint centres
-npz, QC JSON) and `retarget_playback` (its playback mp4). Library: gaitmimic.retarget.pipeline
+npz, QC JSON) and `retarget_playback` (its playback mp4). Library: gaitmimic.retarget.stage
 (write_subject_humanoid / run_retarget_stage / write_playback)."""
 
 import logging
@@ -8,7 +8,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-from gaitmimic.retarget.pipeline import run_retarget_stage, write_playback, write_subject_humanoid  # noqa: E402
+from gaitmimic.retarget.stage import run_retarget_stage, write_playback, write_subject_humanoid  # noqa: E402
 
 if snakemake.rule == "retarget_humanoid":  # noqa: F821
     write_subject_humanoid(snakemake.input.osim, snakemake.output.xml, dict(snakemake.params.retarget))  # noqa: F821

@@ -1,13 +1,13 @@
-"""Rule `scale`: processed static trial -> scaled OpenSim model + scale_report.json (gaitmimic.opensim_tools.scale).
+"""Rule `scale`: processed static trial -> scaled OpenSim model + scale_report.json (gaitmimic.opensim.scale).
 
 OpenSim's C++ log goes to the rule's log too (stdout/stderr file descriptors point at it).
 """
 
-from gaitmimic.opensim_tools.runtime import redirect_output_to_log
+from gaitmimic.opensim.runtime import redirect_output_to_log
 
 redirect_output_to_log(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
-from gaitmimic.opensim_tools.scale import scale_subject  # noqa: E402
+from gaitmimic.opensim.scale import scale_subject  # noqa: E402
 
 info = dict(snakemake.params.subject_info)  # noqa: F821
 scale_subject(

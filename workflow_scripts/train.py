@@ -1,4 +1,4 @@
-"""Rule `train`: one subject's PPO policy (gaitmimic.train.train_policy), one env per thread."""
+"""Rule `train`: one subject's PPO policy (gaitmimic.train.stage.train_policy), one env per thread."""
 
 import logging
 import sys
@@ -9,7 +9,7 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %
 
 from pathlib import Path  # noqa: E402
 
-from gaitmimic.train import train_policy  # noqa: E402
+from gaitmimic.train.stage import train_policy  # noqa: E402
 
 sm = snakemake  # noqa: F821
 out_dir = Path(sm.output.model).parent

@@ -3,7 +3,7 @@
 A coordinate's value at gait phase ``phi`` (0 = right heel strike, 1 = the next one) is
 ``a0 + sum_k a[k] cos(2 pi (k+1) phi) + b[k] sin(2 pi (k+1) phi)``.
 The shipped coefficients (``gait_fourier.json`` beside this module) and their origin are described in
-:mod:`gaitmimic.demo.fit_gait`.
+:mod:`tools.fit_demo_gait`.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@
   ``truth_model.json`` (the generating model's de Leva segment lengths, joint widths, marker locations,
   walking speed, stride, cycle duration, gaps, lab transform).
 
-The motion: the built-in model (:mod:`gaitmimic.model`) scaled to 1.75 m / 70 kg, driven by the Fourier
-series fitted to real gait (:mod:`gaitmimic.demo.fit_gait`), adapted to the model's feet so that floor
+The motion: the built-in model (:mod:`gaitmimic.opensim.model`) scaled to 1.75 m / 70 kg, driven by the Fourier
+series fitted to real gait (:mod:`tools.fit_demo_gait`), adapted to the model's feet so that floor
 contact matches the source subject's force plates (:mod:`gaitmimic.demo.adapt`); pelvis_ty puts the
 lowest sole point on the floor and pelvis_tx rolls the stance foot without slip; the cycle duration is
 set so the mean speed is the requested one.
@@ -42,8 +42,8 @@ from gaitmimic.demo.kinematics import (
     gait_coordinates,
     root_translation,
 )
-from gaitmimic.model.builtin import build_osim_model, coordinate_names
-from gaitmimic.model.layout import build_layout
+from gaitmimic.opensim.model.builtin import build_osim_model, coordinate_names
+from gaitmimic.opensim.model.layout import build_layout
 
 HEIGHT_M, MASS_KG, SPEED_MPS, RATE_HZ = 1.75, 70.0, 1.2, 100.0
 NOISE_SD_MM = 1.0
@@ -146,7 +146,7 @@ def generate_demo(out_dir: str | Path, seed: int = 0, subject: str | None = None
     truth = {
         "generator": "python -m gaitmimic.demo.generate", "seed": seed, "subject": subject,
         "height_m": height_m, "mass_kg": mass_kg,
-        "model": "gaitmimic built-in (gaitmimic.model.build_model), de Leva 1996 segment lengths",
+        "model": "gaitmimic built-in (gaitmimic.opensim.model.build_model), de Leva 1996 segment lengths",
         "segment_lengths_m": {k: round(v, 5) for k, v in layout.lengths.items()},
         "hip_joint_centre_distance_m": round(2 * layout.dims["hip_half_width"], 5),
         "ankle_height_m": round(layout.dims["ankle_height"], 5),

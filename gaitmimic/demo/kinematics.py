@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from gaitmimic.demo.fourier import FourierSeries
-from gaitmimic.model.builtin import coordinate_names
-from gaitmimic.model.layout import Layout
+from gaitmimic.opensim.model.builtin import coordinate_names
+from gaitmimic.opensim.model.layout import Layout
 
 #: A foot lands when its lowest sole point comes below CONTACT_ON_M and leaves when it rises above CONTACT_OFF_M.
 CONTACT_ON_M = 0.002

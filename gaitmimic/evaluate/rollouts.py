@@ -7,7 +7,7 @@ rewards and the fall flags. Row ``k`` is the state after control step ``k + 1``.
 The environment comes from the rl stage's runtime API (see INTERFACES.md):
 ``gaitmimic.task.make_env(humanoid_xml, reference_npzs, task_cfg, seed, evaluation=True)`` with
 ``reset(options={"phase": p, "reference_index": i})`` and step ``info`` keys ``time_s``,
-``ref_qpos``, ``ref_body_xpos``, ``fell``; the policy from ``gaitmimic.train.load_policy``.
+``ref_qpos``, ``ref_body_xpos``, ``fell``; the policy from ``gaitmimic.train.stage.load_policy``.
 """
 
 from __future__ import annotations

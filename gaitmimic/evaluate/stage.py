@@ -72,7 +72,7 @@ def evaluate_subject(
 ) -> dict:
     """Roll out the trained policy (and the zero-action floor) deterministically; write the metrics."""
     from gaitmimic.task import make_env
-    from gaitmimic.train import load_policy
+    from gaitmimic.train.stage import load_policy
 
     cfg = eval_cfg_with_defaults(eval_cfg)
     policy_dir = Path(policy_dir)

@@ -1,4 +1,4 @@
-"""Read C3D files with ``ezc3d`` into a :class:`gaitmimic.markerdata.MarkerTrial`.
+"""Read C3D files with ``ezc3d`` into a :class:`gaitmimic.io.markerdata.MarkerTrial`.
 
 - Points: residual < 0 (invalid) or an exact (0, 0, 0) sample -> NaN gap.
 - Units from ``POINT:UNITS`` (mm, cm, m) -> meters.
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from gaitmimic.errors import InputError
-from gaitmimic.markerdata import AnnotatedEvent, ForcePlate, MarkerTrial
+from gaitmimic.io.markerdata import AnnotatedEvent, ForcePlate, MarkerTrial
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import numpy as np
 from gaitmimic.atomic import atomic_path
 from gaitmimic.errors import InputError
 from gaitmimic.io.c3d import UNIT_TO_M, strip_prefix
-from gaitmimic.markerdata import MarkerTrial
+from gaitmimic.io.markerdata import MarkerTrial
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 
-from gaitmimic import humanoid
+from gaitmimic.sim import humanoid
 from gaitmimic.retarget.reference import Reference
 
 

@@ -23,7 +23,7 @@ import mujoco
 import numpy as np
 
 from gaitmimic.frames import rotation_opensim_to_mujoco
-from gaitmimic.humanoid import JOINT_NAMES
+from gaitmimic.sim.humanoid import JOINT_NAMES
 
 #: Humanoid body -> OpenSim segment key of :mod:`gaitmimic.retarget.opensim_kinematics`.
 HUMANOID_TO_OPENSIM: dict[str, str] = {

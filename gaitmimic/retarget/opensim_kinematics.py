@@ -5,7 +5,7 @@ user model with gait2392/Rajagopal-style body names works, whatever its joint de
 All outputs are in the OpenSim ground frame (Y up), metres and radians.
 
 INPUTS: scaled ``.osim``, IK ``.mot`` (degrees or radians, as its header says).
-OUTPUTS: :class:`OpenSimKinematics` (per frame) and :class:`gaitmimic.humanoid.SubjectSegments`.
+OUTPUTS: :class:`OpenSimKinematics` (per frame) and :class:`gaitmimic.sim.humanoid.SubjectSegments`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from scipy.signal import butter, filtfilt
 
 from gaitmimic.errors import InputError
 from gaitmimic.io import mot as mot_io
-from gaitmimic.humanoid import SubjectSegments
+from gaitmimic.sim.humanoid import SubjectSegments
 
 #: Humanoid segment -> candidate OpenSim body names (first found wins). Feet are the calcaneus.
 BODY_CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -77,7 +77,7 @@ def _quiet_opensim():
     """``opensim`` with the C numeric locale (via the opensim stage's helper), errors-only logging and no
     ``opensim.log`` file in the working directory."""
     try:
-        from gaitmimic.opensim_tools.runtime import import_opensim
+        from gaitmimic.opensim.runtime import import_opensim
 
         osim = import_opensim()
     except ImportError:  # pragma: no cover - the opensim stage's helpers are part of the package
@@ -217,7 +217,7 @@ def compute_kinematics(osim_path: str | Path, mot_path: str | Path, rate_hz: flo
 
 def subject_segments(osim_path: str | Path) -> SubjectSegments:
     """Segment lengths and masses of a scaled OpenSim model, measured in its default (all-zero) pose."""
-    from gaitmimic.humanoid import STOCK_SHANK, STOCK_THIGH
+    from gaitmimic.sim.humanoid import STOCK_SHANK, STOCK_THIGH
 
     osim = _quiet_opensim()
     osim_path = Path(osim_path)

@@ -17,7 +17,7 @@ import numpy as np
 from dm_control import mjcf
 from dm_control.mujoco import Physics
 
-from gaitmimic import humanoid
+from gaitmimic.sim import humanoid
 from gaitmimic.errors import InputError
 
 #: Bodies whose positions are the end-effector reward/observation terms.

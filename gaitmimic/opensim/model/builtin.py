@@ -16,7 +16,7 @@ Coordinates, axes and signs follow gait2392 (legs, pelvis, lumbar; checked again
 - ``shoulder_r/l``: Z arm_flex, X arm_add (-X on the left), Y arm_rot (-Y on the left) as Rajagopal;
   ``elbow_r/l``: hinge about Z, elbow_flex + = flexion. The hand is part of the forearm body.
 
-Masses, centres of mass and inertias: de Leva (1996), see :mod:`gaitmimic.model.anthropometry`.
+Masses, centres of mass and inertias: de Leva (1996), see :mod:`gaitmimic.opensim.model.anthropometry`.
 Ranges of motion are anatomical limits for gait (not clamped, so IK never sticks to a limit).
 """
 
@@ -26,9 +26,9 @@ import math
 from pathlib import Path
 
 from gaitmimic.atomic import atomic_path
-from gaitmimic.model.anthropometry import segment_inertia
-from gaitmimic.model.layout import SIDES, Layout, build_layout
-from gaitmimic.model.plugin_gait_markers import PIG_MARKERS
+from gaitmimic.opensim.model.anthropometry import segment_inertia
+from gaitmimic.opensim.model.layout import SIDES, Layout, build_layout
+from gaitmimic.opensim.model.plugin_gait_markers import PIG_MARKERS
 
 #: gait2392's oblique joint axes (right side; the left mirrors X and Y components: (-x, -y, z)).
 ANKLE_AXIS_R = (-0.105014, -0.174022, 0.979126)
@@ -133,7 +133,7 @@ def _set_ranges(joint, default_values: dict[str, float] | None = None) -> None:
 
 
 def _bodies(osim, lay: Layout, mass_kg: float) -> dict:
-    """Create every body with de Leva mass properties (frames as in :mod:`gaitmimic.model.layout`)."""
+    """Create every body with de Leva mass properties (frames as in :mod:`gaitmimic.opensim.model.layout`)."""
     H = lay.height_m
     seg = {n: segment_inertia(n, H, mass_kg) for n in ("head", "upper_trunk", "middle_trunk", "lower_trunk",
                                                        "upper_arm", "forearm", "hand", "thigh", "shank", "foot")}

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import find_peaks
 
-from gaitmimic.markerdata import AnnotatedEvent, ForcePlate
+from gaitmimic.io.markerdata import AnnotatedEvent, ForcePlate
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from gaitmimic.errors import InputError
-from gaitmimic.markerdata import MarkerTrial
+from gaitmimic.io.markerdata import MarkerTrial
 
 __all__ = ["MarkerSet", "MARKER_SETS", "detect_marker_set", "map_markers", "role_markers", "canonical_name"]
 

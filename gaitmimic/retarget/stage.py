@@ -18,7 +18,7 @@ from pathlib import Path
 import mujoco
 import numpy as np
 
-from gaitmimic import humanoid
+from gaitmimic.sim import humanoid
 from gaitmimic.config import deep_merge
 from gaitmimic.errors import InputError
 from gaitmimic.retarget import gait_phase, grounding, joint_mapping, opensim_kinematics, root

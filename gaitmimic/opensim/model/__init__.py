@@ -7,10 +7,10 @@ Public API:
 - :func:`build_layout` (joint/marker geometry without OpenSim), :func:`coordinate_names`
 """
 
-from gaitmimic.model.anthropometry import DE_LEVA_MALE, segment_inertia, segment_lengths
-from gaitmimic.model.builtin import build_model, build_osim_model, coordinate_names
-from gaitmimic.model.layout import build_layout
-from gaitmimic.model.plugin_gait_markers import (
+from gaitmimic.opensim.model.anthropometry import DE_LEVA_MALE, segment_inertia, segment_lengths
+from gaitmimic.opensim.model.builtin import build_model, build_osim_model, coordinate_names
+from gaitmimic.opensim.model.layout import build_layout
+from gaitmimic.opensim.model.plugin_gait_markers import (
     PIG_MARKERS,
     SCALE_MEASUREMENTS,
     MarkerSpec,

@@ -20,7 +20,7 @@ Where ``gaitmimic/demo/gait_fourier.json`` comes from:
 7. gait2354 has no arms: arm swing is derived, not recorded: ``arm_flex = -0.6 (hip_flexion - mean)``,
    ``elbow_flex = 20 + 0.5 arm_flex``, ``arm_add = -6``, ``arm_rot = 0`` (degrees), same side.
 
-Regenerate: ``.venv/bin/python -m gaitmimic.demo.fit_gait`` (needs ``../shared/data``; about a minute).
+Regenerate: ``.venv/bin/python -m tools.fit_demo_gait`` (needs ``../shared/data``; about a minute).
 Only the coefficients are committed, never the recording.
 """
 
@@ -167,7 +167,7 @@ def fit_gait_coefficients(tutorial_dir: Path = TUTORIAL, n_harmonics: int = N_HA
     return {
         "source": "OpenSim tutorial 5 (opensim-core, Apache-2.0), subject01_walk1: ScaleTool + IK with its "
         "own setups in opensim 4.6, gait2354 model; see gaitmimic/demo/fit_gait.py",
-        "fitted_by": "python -m gaitmimic.demo.fit_gait",
+        "fitted_by": "python -m tools.fit_demo_gait",
         "n_harmonics": n_harmonics,
         "phase_origin": "right heel strike (Zeni, TRC heel markers); left coordinates shifted by half a cycle",
         "units": "degrees for rotations, metres for pelvis_tz (oscillation only)",

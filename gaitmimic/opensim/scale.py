@@ -19,12 +19,12 @@ import numpy as np
 
 from gaitmimic.atomic import atomic_path, write_text
 from gaitmimic.errors import InputError
-from gaitmimic.opensim_tools import marker_sets
-from gaitmimic.opensim_tools.generic import prepare_generic, remove_markers
-from gaitmimic.opensim_tools.reports import is_bony_landmark, marker_positions_at_pose, per_marker_errors
-from gaitmimic.opensim_tools.runtime import import_opensim, load_model, opensim_log, work_dir
-from gaitmimic.opensim_tools.setup_xml import write_scale_setup
-from gaitmimic.opensim_tools.trcdata import TrcData, apply_marker_map, read_trc, write_trc
+from gaitmimic.opensim import marker_sets
+from gaitmimic.opensim.generic import prepare_generic, remove_markers
+from gaitmimic.opensim.reports import is_bony_landmark, marker_positions_at_pose, per_marker_errors
+from gaitmimic.opensim.runtime import import_opensim, load_model, opensim_log, work_dir
+from gaitmimic.opensim.setup_xml import write_scale_setup
+from gaitmimic.opensim.trcdata import TrcData, apply_marker_map, read_trc, write_trc
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,7 @@ def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_repor
         scaled.setName(subject)
         with atomic_path(out_osim) as tmp:
             scaled.printToXML(str(tmp))
-        note = ("<!-- Record of the ScaleTool setup that produced this model (gaitmimic.opensim_tools.scale); "
+        note = ("<!-- Record of the ScaleTool setup that produced this model (gaitmimic.opensim.scale); "
                 "its file names pointed into a scratch folder that no longer exists. -->\n")
         head, _, body = setup.read_text().partition("\n")
         write_text(Path(out_osim).with_name(f"{Path(out_osim).stem}_setup_scale.xml"), head + "\n" + note + body)

@@ -74,11 +74,11 @@ def make_vec_env(humanoid_xml, reference_npzs, task_cfg: dict, n_workers: int, e
     """``n_workers * envs_per_worker`` training envs (seeded seed, seed+1, ...).
 
     ``subproc``: one worker process per thread, each stepping its group of envs per message
-    (:class:`~gaitmimic.vec_env.GroupedSubprocVecEnv`); ``dummy``: all in this process.
+    (:class:`~gaitmimic.train.vec_env.GroupedSubprocVecEnv`); ``dummy``: all in this process.
     """
     from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
 
-    from gaitmimic.vec_env import GroupedSubprocVecEnv
+    from gaitmimic.train.vec_env import GroupedSubprocVecEnv
 
     n_envs = max(n_workers, 1) * max(envs_per_worker, 1)
     fns = [functools.partial(_make_one, str(humanoid_xml), [str(p) for p in reference_npzs], task_cfg, seed + i)
@@ -136,7 +136,7 @@ def train_policy(humanoid_xml, reference_npzs: list, out_dir, task_cfg: dict | N
     from stable_baselines3.common.logger import configure
     from stable_baselines3.common.vec_env import VecNormalize
 
-    from gaitmimic.train_callbacks import (CheckpointCallback, ProgressCSVCallback, ScheduleCallback,
+    from gaitmimic.train.callbacks import (CheckpointCallback, ProgressCSVCallback, ScheduleCallback,
                                            latest_checkpoint, read_progress_rows, save_model_atomic)
 
     log = log or logging.getLogger("gaitmimic.train")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import butter, filtfilt
 
-from gaitmimic.gaps import find_gaps
+from gaitmimic.markers.gaps import find_gaps
 
 __all__ = ["butterworth", "moving_mean", "filter_markers"]
 

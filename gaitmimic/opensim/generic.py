@@ -20,8 +20,8 @@ from typing import Any
 import yaml
 
 from gaitmimic.errors import InputError
-from gaitmimic.opensim_tools import marker_sets
-from gaitmimic.opensim_tools.runtime import check_model_file, import_opensim, load_model
+from gaitmimic.opensim import marker_sets
+from gaitmimic.opensim.runtime import check_model_file, import_opensim, load_model
 
 BUILTIN = "builtin"
 
@@ -58,9 +58,9 @@ def resolve_marker_map(model_cfg: dict[str, Any]) -> tuple[dict[str, Any] | None
 
 def _builtin_model(height_m: float, mass_kg: float, out_osim: Path) -> Path:
     try:
-        from gaitmimic.model import build_model  # noqa: PLC0415
+        from gaitmimic.opensim.model import build_model  # noqa: PLC0415
     except ImportError as exc:
-        raise RuntimeError("the built-in model (gaitmimic.model.build_model) is not available in this installation") from exc
+        raise RuntimeError("the built-in model (gaitmimic.opensim.model.build_model) is not available in this installation") from exc
     build_model(height_m, mass_kg, out_osim)
     return out_osim
 

@@ -18,7 +18,7 @@ SCALE_TEMPLATE = Template("""<?xml version="1.0" encoding="UTF-8"?>
     <mass>$mass_kg</mass>
     <height>$height_mm</height>
     <age>-1</age>
-    <notes>Written by gaitmimic.opensim_tools</notes>
+    <notes>Written by gaitmimic.opensim</notes>
     <GenericModelMaker>
       <model_file>$generic_model</model_file>
       <marker_set_file>Unassigned</marker_set_file>

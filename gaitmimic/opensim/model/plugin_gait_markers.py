@@ -3,7 +3,7 @@
 ``PIG_MARKERS`` lists every marker: the body it rides on, whether its location is ``fixed`` during
 OpenSim's marker placement (bony landmarks: True; wand and skin markers whose placement varies between
 sessions: False, so ScaleTool moves them onto the subject's static trial), and the landmark. The
-locations for a given height are in :func:`gaitmimic.model.layout.build_layout`.
+locations for a given height are in :func:`gaitmimic.opensim.model.layout.build_layout`.
 
 ``SCALE_MEASUREMENTS`` maps each scaling measurement to its marker pairs and to the bodies (and axes)
 its scale factor applies to; :func:`write_measurement_set` turns it into an OpenSim ``MeasurementSet``

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gaitmimic.opensim_tools.runtime import import_opensim, load_model
+from gaitmimic.opensim.runtime import import_opensim, load_model
 
 #: Markers on soft tissue or wands (not bony landmarks) in the two known marker sets.
 _NON_BONY = re.compile(r"(THI|TIB|Thigh|Shank|Bicep|FHD|BHD|Head|RBAK|Midfoot)", re.IGNORECASE)

@@ -28,14 +28,14 @@ import pandas as pd
 from gaitmimic.atomic import atomic_path
 from gaitmimic.config import deep_merge
 from gaitmimic.errors import InputError
-from gaitmimic.events import EVENT_COLUMNS, detect_events, events_dataframe, treadmill_state
-from gaitmimic.filtering import filter_markers
-from gaitmimic.gaps import fill_gaps
+from gaitmimic.markers.events import EVENT_COLUMNS, detect_events, events_dataframe, treadmill_state
+from gaitmimic.markers.filtering import filter_markers
+from gaitmimic.markers.gaps import fill_gaps
 from gaitmimic.io.c3d import read_c3d
 from gaitmimic.io.trc import read_trc, write_trc
-from gaitmimic.marker_sets import MarkerSet, canonical_name, map_markers, role_markers
-from gaitmimic.markerdata import MarkerTrial
-from gaitmimic.orientation import Orientation, apply_orientation, detect_orientation
+from gaitmimic.markers.marker_sets import MarkerSet, canonical_name, map_markers, role_markers
+from gaitmimic.io.markerdata import MarkerTrial
+from gaitmimic.markers.orientation import Orientation, apply_orientation, detect_orientation
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def process_trial(raw_path: str | Path, out_trc: str | Path, out_events_csv: str
         if tmp_png is not None:
             names = _qc_names(p.marker_set, p.clean.labels)
             idx = [p.clean.labels.index(n) for n in names]
-            from gaitmimic.qc_plots import plot_marker_heights
+            from gaitmimic.markers.qc_plots import plot_marker_heights
             plot_marker_heights(tmp_png, p.clean.time_s, names, p.rotated_raw.xyz_m[:, idx, 1], p.clean.xyz_m[:, idx, 1],
                                 events, title=f"{Path(raw_path).name}: {p.marker_set.name}, {p.orientation.method}")
     return report

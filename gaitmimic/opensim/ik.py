@@ -20,12 +20,12 @@ import numpy as np
 
 from gaitmimic.atomic import atomic_path, write_text
 from gaitmimic.errors import InputError
-from gaitmimic.opensim_tools import marker_sets
-from gaitmimic.opensim_tools.generic import model_marker_names, resolve_marker_map
-from gaitmimic.opensim_tools.reports import read_table
-from gaitmimic.opensim_tools.runtime import import_opensim, load_model, opensim_log, work_dir
-from gaitmimic.opensim_tools.setup_xml import write_ik_setup
-from gaitmimic.opensim_tools.trcdata import TrcData, apply_marker_map, read_trc, write_trc
+from gaitmimic.opensim import marker_sets
+from gaitmimic.opensim.generic import model_marker_names, resolve_marker_map
+from gaitmimic.opensim.reports import read_table
+from gaitmimic.opensim.runtime import import_opensim, load_model, opensim_log, work_dir
+from gaitmimic.opensim.setup_xml import write_ik_setup
+from gaitmimic.opensim.trcdata import TrcData, apply_marker_map, read_trc, write_trc
 
 log = logging.getLogger(__name__)
 

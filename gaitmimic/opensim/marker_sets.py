@@ -6,7 +6,7 @@ Two marker sets are known:
   R.Knee.Lat, ...). Measurements follow the structure of OpenSim's tutorial setup
   (``gait2354_Setup_Scale.xml``): torso, pelvis, thigh, shank, foot from marker pairs.
 * ``plugin_gait``: Vicon Plug-in Gait (LASI, RKNE, ...). Measurements come from the built-in model
-  (``gaitmimic.model.SCALE_MEASUREMENTS``) when it provides them, else from the table here.
+  (``gaitmimic.opensim.model.SCALE_MEASUREMENTS``) when it provides them, else from the table here.
 
 A measurement is ``{"pairs": [[marker_a, marker_b], ...], "bodies": [body, ...], "axes": "X Y Z"}``:
 the mean ratio of experimental to model distances over its pairs scales every listed body.
@@ -99,14 +99,14 @@ def detect_marker_set(marker_names: list[str]) -> str:
 def builtin_model_measurements() -> dict[str, Measurement] | None:
     """Measurements the built-in model module provides, normalised to our format (None if absent)."""
     try:
-        from gaitmimic.model import SCALE_MEASUREMENTS  # noqa: PLC0415
+        from gaitmimic.opensim.model import SCALE_MEASUREMENTS  # noqa: PLC0415
     except ImportError:
         return None
     return normalise_measurements(SCALE_MEASUREMENTS)
 
 
 def normalise_measurements(raw: Any) -> dict[str, Measurement]:
-    """Accept our dict format, ``gaitmimic.model.ScaleMeasurement`` objects (``marker_pairs``, ``bodies``
+    """Accept our dict format, ``gaitmimic.opensim.model.ScaleMeasurement`` objects (``marker_pairs``, ``bodies``
     as {body: "XYZ"}), or a list of dicts with ``name``; bodies with different axes are split."""
     items = raw.items() if isinstance(raw, dict) else ((m["name"], m) for m in raw)
     out: dict[str, Measurement] = {}

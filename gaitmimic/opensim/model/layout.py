@@ -16,7 +16,7 @@ zero): X forward, Y up, Z to the subject's right. Each body's origin is its prox
 | humerus_r/l | shoulder joint centre | elbow joint centre |
 | forearm_r/l | elbow joint centre | wrist joint centre; the hand is part of this body |
 
-Segment lengths are de Leva's (see :mod:`gaitmimic.model.anthropometry`); the trunk and limbs are
+Segment lengths are de Leva's (see :mod:`gaitmimic.opensim.model.anthropometry`); the trunk and limbs are
 straight vertical lines in the default pose, so the standing vertex height is
 ``ankle_height + shank + thigh + trunk + head`` (~1.017 x height: de Leva's lengths are distances
 between landmarks, not vertical projections).
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gaitmimic.model.anthropometry import extra_dimensions, segment_lengths
+from gaitmimic.opensim.model.anthropometry import extra_dimensions, segment_lengths
 
 Vec = tuple[float, float, float]
 SIDES = ("r", "l")

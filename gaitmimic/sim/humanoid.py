@@ -291,3 +291,35 @@ def leg_length(model: mujoco.MjModel) -> float:
     mujoco.mj_kinematics(model, data)
     c = joint_centres(model, data)
     return float(np.linalg.norm(c["hip_r"] - c["knee_r"]) + np.linalg.norm(c["knee_r"] - c["ankle_r"]))
+
+
+def kinematics_frames(model: mujoco.MjModel, qpos: np.ndarray, com: bool = False):
+    """Forward kinematics of each row of ``qpos`` (T, nq): yields ``(t, data)`` with ``data`` (one MjData,
+    reused) holding body/joint positions of frame ``t`` (and, with ``com``, the subtree centres of mass)."""
+    data = mujoco.MjData(model)
+    for t in range(qpos.shape[0]):
+        data.qpos[:] = qpos[t]
+        mujoco.mj_kinematics(model, data)
+        if com:
+            mujoco.mj_comPos(model, data)
+        yield t, data
+
+
+def body_positions(model: mujoco.MjModel, qpos: np.ndarray, body_names=None) -> np.ndarray:
+    """World positions (T, B, 3) of ``body_names`` (every body when None) for each qpos frame."""
+    ids = slice(None) if body_names is None else [model.body(n).id for n in body_names]
+    n = model.nbody if body_names is None else len(ids)
+    out = np.zeros((qpos.shape[0], n, 3))
+    for t, data in kinematics_frames(model, qpos):
+        out[t] = data.xpos[ids]
+    return out
+
+
+def forward_kinematics(model: mujoco.MjModel, qpos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """World body positions (T, nbody, 3) and whole-body centre of mass (T, 3) for each qpos row."""
+    xpos = np.empty((qpos.shape[0], model.nbody, 3))
+    com = np.empty((qpos.shape[0], 3))
+    for t, data in kinematics_frames(model, qpos, com=True):
+        xpos[t] = data.xpos
+        com[t] = data.subtree_com[1]
+    return xpos, com

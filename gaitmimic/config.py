@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ def _with_defaults(validator_class):
         if isinstance(instance, dict):
             for name, sub in properties.items():
                 if isinstance(sub, dict) and "default" in sub:
-                    instance.setdefault(name, sub["default"])
+                    instance.setdefault(name, copy.deepcopy(sub["default"]))  # never the schema's own object
         yield from validate_properties(validator, properties, instance, schema)
 
     return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
@@ -76,8 +77,32 @@ def validate(data: dict[str, Any], schema: dict, source: str | Path) -> dict[str
     return data
 
 
+#: Keys renamed so that they say which way they map: {(section or None, old name): new name}. The old
+#: names are still read, with a deprecation message, for one release (0.2); then they go.
+RENAMED_KEYS = {("model", "marker_map"): "model_to_data_markers", (None, "marker_map"): "lab_to_model_markers"}
+
+
+def _rename_deprecated(data: dict[str, Any], section: str | None, source: str | Path) -> None:
+    """Move a deprecated key of ``data`` (in place) to its new name, with a FutureWarning naming the file."""
+    for (where, old), new in RENAMED_KEYS.items():
+        if where != section or old not in data:
+            continue
+        value = data.pop(old)
+        if value is None or value == {}:
+            continue  # nothing set under the old name
+        if data.get(new) not in (None, {}):
+            raise InputError(source, f"both `{old}` (the old name) and `{new}` are set",
+                             f"keep only `{new}`")
+        warnings.warn(f"{source}: `{old}` is now called `{new}`; the old name is read until 0.3. "
+                      f"Fix: rename the key", FutureWarning, stacklevel=3)
+        data[new] = value
+
+
 def validate_config(config: dict[str, Any], source: str | Path = "config.yaml") -> dict[str, Any]:
-    """Validate the workflow configuration against ``gaitmimic/schemas/config.schema.yaml``."""
+    """Validate the workflow configuration against ``gaitmimic/schemas/config.schema.yaml`` (in place,
+    filling the schema's defaults; deprecated key names are moved to their new names first)."""
+    if isinstance(config.get("model"), dict):
+        _rename_deprecated(config["model"], "model", source)
     return validate(config, load_schema("config"), source)
 
 
@@ -93,4 +118,5 @@ def load_subject_yaml(path: str | Path) -> dict[str, Any]:
         raise InputError(path, f"not valid YAML ({exc})", "fix the YAML syntax") from exc
     if not isinstance(data, dict):
         raise InputError(path, "expected a mapping of settings", "write `key: value` lines, e.g. `mass_kg: 70`")
+    _rename_deprecated(data, None, path)
     return validate(data, load_schema("subject"), path)

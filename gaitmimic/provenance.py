@@ -42,12 +42,26 @@ def _parents(name: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
-def _imports_of(path: Path, own_name: str | None, package_dir: Path) -> set[str]:
-    """Package modules named by the import statements of one file."""
-    tree = ast.parse(path.read_text(), filename=str(path))
+def _statements(node: ast.AST):
+    """Every statement below ``node`` (imports are statements: expressions need not be walked)."""
+    for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+        for child in getattr(node, field, ()) or ():
+            yield child
+            yield from _statements(child)
+
+
+def _imports_of(path: Path, own_name: str | None, package_dir: Path) -> frozenset[str]:
+    """Package modules named by the import statements of one file (parsed again only when it changes)."""
+    stat = path.stat()
+    return _parsed_imports(path, stat.st_mtime_ns, stat.st_size, own_name, package_dir)
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed_imports(path: Path, mtime_ns: int, size: int, own_name: str | None, package_dir: Path) -> frozenset[str]:
+    tree = ast.parse(path.read_bytes(), filename=str(path))
     is_package = path.name == "__init__.py"
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -62,13 +76,14 @@ def _imports_of(path: Path, own_name: str | None, package_dir: Path) -> set[str]
             found.add(module)
             for alias in node.names:  # `from gaitmimic.io import trc` imports the module gaitmimic.io.trc
                 found.add(f"{module}.{alias.name}")
-    return {name for name in found if module_file(name, package_dir) is not None}
+    return frozenset(name for name in found if module_file(name, package_dir) is not None)
 
 
 def imported_modules(script: str | Path, package_dir: Path = PACKAGE_DIR) -> list[str]:
     """Every package module that running ``script`` imports (transitively), sorted."""
+    package_dir = Path(package_dir).resolve()
     seen: set[str] = set()
-    todo = sorted(_imports_of(Path(script), None, package_dir))
+    todo = sorted(_imports_of(Path(script).resolve(), None, package_dir))
     while todo:
         name = todo.pop()
         if name in seen:
@@ -79,7 +94,6 @@ def imported_modules(script: str | Path, package_dir: Path = PACKAGE_DIR) -> lis
     return sorted(seen)
 
 
-@functools.lru_cache(maxsize=None)
 def _version(script: Path, package_dir: Path) -> str:
     digest = hashlib.sha256()
     digest.update(script.read_bytes())

@@ -65,13 +65,13 @@ def discover_subjects(data_dir: str | Path, static_pattern: str, skipped: list[s
         if not re.fullmatch(NAME_PATTERN, folder.name):
             raise InputError(folder, "the subject name has characters other than letters, digits, '_', '.', '-'", "rename the folder")
         info = load_subject_yaml(folder / "subject.yaml")
-        skip = set(info.get("skip_trials", []))
+        skip = set(info["skip_trials"])
         unknown = skip - set(trials)
         if unknown:
             raise InputError(folder / "subject.yaml", f"skip_trials names trials that do not exist: {sorted(unknown)}",
                              f"use names among {sorted(trials)}")
         trials = {k: v for k, v in trials.items() if k not in skip}
-        static = info.get("static_trial")
+        static = info["static_trial"]
         if static is not None and static not in trials:
             raise InputError(folder / "subject.yaml", f"static_trial '{static}' is not a raw file of this subject",
                              f"use one of {sorted(trials)}")

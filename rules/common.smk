@@ -67,7 +67,7 @@ def is_static(wildcards):
 def static_markers_trc(wildcards):
     """The processed static trial; a subject without one scales from a standing window (or fails clearly)."""
     info = SUBJECT_INFO[wildcards.subject]
-    static = static_trial(wildcards.subject) or info.get("standing_trial")
+    static = static_trial(wildcards.subject) or info["standing_trial"]
     if static is None:
         return []
     return res(wildcards.subject, "markers", f"{static}.trc")
@@ -132,7 +132,7 @@ def markers_subject_info(wildcards):
     """The subject.yaml settings the marker stage uses, as a param (a change reruns the stage; editing
     other keys such as mass_kg does not)."""
     info = SUBJECT_INFO[wildcards.subject]
-    return {key: info.get(key) for key in ("marker_map", "treadmill", "belt_speed_mps")}
+    return {key: info[key] for key in ("lab_to_model_markers", "treadmill", "belt_speed_mps")}
 
 
 # --- evaluate (owner eval): input functions of rules/evaluate.smk -------------------------------
@@ -171,23 +171,23 @@ def eval_report_files(wildcards):
 # --- opensim (owner opensim): input functions of rules/scale.smk and rules/ik.smk ---------------
 def scale_standing_trc(wildcards):
     """The walking trial that subject.yaml names for a standing window (used when the static trial is unusable)."""
-    trial = SUBJECT_INFO[wildcards.subject].get("standing_trial")
+    trial = SUBJECT_INFO[wildcards.subject]["standing_trial"]
     return [] if trial is None else res(wildcards.subject, "markers", f"{trial}.trc")
 
 
 def opensim_subject_info(wildcards):
     """Only the subject.yaml settings the scale stage reads (other edits do not rerun it)."""
     info = SUBJECT_INFO[wildcards.subject]
-    return {k: info.get(k) for k in ("mass_kg", "height_m", "standing_trial", "standing_window_s")}
+    return {k: info[k] for k in ("mass_kg", "height_m", "standing_trial", "standing_window_s")}
 
 
 def opensim_model_files(wildcards):
     """User model files named in config `model` (a changed file reruns scale and ik)."""
     model = config["model"]
     files = [] if model["generic"] == "builtin" else [model["generic"]]
-    if model.get("marker_set"):
+    if model["marker_set"]:
         files.append(model["marker_set"])
-    marker_map = model.get("marker_map")
+    marker_map = model["model_to_data_markers"]
     if isinstance(marker_map, str) and Path(marker_map).suffix.lower() in (".yaml", ".yml"):
         files.append(marker_map)
     return files

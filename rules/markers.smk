@@ -1,7 +1,7 @@
 # Marker stage (owner: markers). One job per trial, one pass over the raw file: OpenSim-frame TRC, report,
 # QC plot and gait events CSV (no rows for the static trial). Library entry point: gaitmimic.markers.stage.
 # Code changes to the stage's modules rerun it through the `code` param (see code_version in common.smk);
-# the subject.yaml keys it uses (marker_map, treadmill, belt_speed_mps) are a param too, so editing an
+# the subject.yaml keys it uses (lab_to_model_markers, treadmill, belt_speed_mps) are a param too, so editing an
 # unrelated key (mass_kg) does not rerun it.
 
 rule markers:

@@ -87,3 +87,69 @@ def test_bad_subject_yaml_names_file_and_key(tmp_path):
     with pytest.raises(InputError) as err:
         load_subject_yaml(path)
     assert str(path) in str(err.value) and "mass_kg" in str(err.value) and "heigth_m" in str(err.value)
+
+
+def test_config_yaml_holds_exactly_the_schema_defaults(repo_root):
+    """The schema is the one source of every default: the shipped config.yaml documents them and
+    changes none (a value edited in one place only fails here)."""
+    assert _default_config(repo_root) == validate_config({})
+
+
+def test_settings_are_frozen_and_filled_from_the_schema():
+    import dataclasses
+    import pickle
+
+    from gaitmimic import settings
+
+    markers = settings.section("markers", {"filter": {"cutoff_hz": 8.0}})
+    assert markers.filter.cutoff_hz == 8.0 and markers.filter.order == 4 and markers.max_gap_s == 0.2
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        markers.filter.cutoff_hz = 5.0
+    task = settings.section("task")
+    with pytest.raises(TypeError):
+        task.mimic.residual_rad["default"] = 1.0
+    assert pickle.loads(pickle.dumps(task)) == task
+    changed = settings.replace(task, {"mimic": {"residual_rad": {"default": 0.1}, "balance": {"foot_cd": 0.5}}})
+    assert dict(changed.mimic.residual_rad) == {"default": 0.1}, "a user-keyed table is replaced whole"
+    assert changed.mimic.balance.foot_cd == 0.5 and changed.mimic.balance.foot_cv == task.mimic.balance.foot_cv
+    with pytest.raises(InputError, match=r"markers.filter.cutoff_hz"):
+        settings.section("markers", {"filter": {"cutoff_hz": -1.0}})
+
+
+def test_old_marker_map_names_still_work_with_a_deprecation_message(repo_root, tmp_path):
+    config = _default_config(repo_root)
+    config["model"]["marker_map"] = "plugin_gait_to_opensim_example"
+    with pytest.warns(FutureWarning, match="model_to_data_markers"):
+        validate_config(config)
+    assert config["model"]["model_to_data_markers"] == "plugin_gait_to_opensim_example"
+    assert "marker_map" not in config["model"]
+    path = tmp_path / "subject.yaml"
+    path.write_text("marker_map: {LeftHeel: LHEE}\n")
+    with pytest.warns(FutureWarning, match="lab_to_model_markers"):
+        info = load_subject_yaml(path)
+    assert info["lab_to_model_markers"] == {"LeftHeel": "LHEE"} and "marker_map" not in info
+    path.write_text("marker_map: {LeftHeel: LHEE}\nlab_to_model_markers: {LeftHeel: LHEE}\n")
+    with pytest.raises(InputError, match="both"):
+        load_subject_yaml(path)
+
+
+def test_a_wheel_install_validates_a_config(repo_root, tmp_path):
+    """`pip install .` (not editable) ships the schemas inside the package: a config validates there."""
+    import subprocess
+    import sys
+
+    wheels, site = tmp_path / "wheels", tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(repo_root)],
+                   check=True, capture_output=True, cwd=tmp_path)
+    (wheel,) = wheels.glob("gaitmimic-*.whl")
+    subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True,
+                   capture_output=True, cwd=tmp_path)
+    code = ("import gaitmimic, gaitmimic.config as c, gaitmimic.settings as s; print(gaitmimic.__file__); "
+            "cfg = c.validate_config({'markers': {'filter': {'cutoff_hz': 7.0}}}); "
+            "print(cfg['markers']['filter']['order'], s.section('task').mimic.balance.foot_cd)")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=tmp_path,
+                         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    where, values = out.stdout.strip().splitlines()
+    assert where.startswith(str(site)), f"imported {where}, not the wheel's copy"
+    assert values == "4 1.0"

@@ -132,23 +132,60 @@ def test_playback_video_setting_rerenders_only_the_playback_videos(work):
     assert rules_of(jobs) == {"retarget_playback", "all"}, sorted(rules_of(jobs))
 
 
-def test_library_code_change_reruns_that_stage_and_descendants(work, tmp_path):
+#: The workflow script of each rule (rules/*.smk): its imports decide the rule's code version.
+RULE_SCRIPTS = {"markers": "markers", "scale": "scale", "ik": "ik", "retarget_humanoid": "retarget",
+                "retarget": "retarget", "retarget_playback": "retarget", "train": "train", "evaluate": "evaluate",
+                "eval_video": "evaluate", "eval_plots": "evaluate", "summary": "summary"}
+
+
+def _workflow_copy(tmp_path: Path) -> Path:
     copy = tmp_path / "workflow"
+    copy.mkdir()
     for name in ("Snakefile", "config.yaml"):
-        shutil.copy2(REPO / name, copy / name if copy.exists() else _mkdir(copy) / name)
-    for name in ("rules", "workflow_scripts", "gaitmimic", "report"):
-        if (REPO / name).exists():
-            shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
-    module = copy / "gaitmimic" / "retarget" / "__init__.py"
-    module.write_text(module.read_text() + "\n# an edit to the retargeting code\n")
-    jobs = planned(work, snakefile=copy / "Snakefile")
-    assert jobs[("retarget", "s1")] == 1 and jobs[("train", "s1")] == 1 and jobs[("evaluate", "s2")] == 1
-    assert not rules_of(jobs) & {"markers", "scale", "ik"}, sorted(rules_of(jobs))
+        shutil.copy2(REPO / name, copy / name)
+    for name in ("rules", "workflow_scripts", "gaitmimic", "report", "profiles"):
+        shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
 
 
-def _mkdir(path: Path) -> Path:
-    path.mkdir(parents=True)
-    return path
+def _rerun_reasons(work: Path, snakefile: Path) -> dict[tuple[str, str | None], str]:
+    """{(rule, subject): Snakemake's reason} of every job a dry run plans."""
+    proc = snakemake(work, "--dry-run", snakefile=snakefile)
+    reasons = {}
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", proc.stdout + proc.stderr):
+        head = re.match(r"(?:local)?rule (\w+):", block)
+        if head:
+            subject = re.search(r"wildcards: .*?subject=([\w.-]+)", block)
+            reason = re.search(r"reason: (.*)", block)
+            reasons[(head.group(1), subject.group(1) if subject else None)] = reason.group(1) if reason else ""
+    return reasons
+
+
+@pytest.mark.parametrize("module, must_rerun, must_not_rerun", [
+    ("retarget/__init__.py", {"retarget", "train", "evaluate"}, {"markers", "scale", "ik"}),
+    ("train/vec_env.py", {"train", "evaluate"}, UPSTREAM),
+    ("io/trc.py", {"markers", "scale", "ik"}, set()),
+    ("markers/gaps.py", {"markers"}, set()),
+])
+def test_library_code_change_reruns_the_stages_that_import_it(work, tmp_path, module, must_rerun, must_not_rerun):
+    """Editing a library module reruns exactly the rules whose scripts import it (their `code` param, from
+    the import graph, changes) and the descendants of those; nothing else."""
+    from gaitmimic.provenance import imported_modules
+
+    copy = _workflow_copy(tmp_path)
+    path = copy / "gaitmimic" / module
+    path.write_text(path.read_text() + "\n# an edit to the library\n")
+    name = "gaitmimic." + module.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    importers = {rule for rule, script in RULE_SCRIPTS.items()
+                 if name in imported_modules(copy / "workflow_scripts" / f"{script}.py", copy / "gaitmimic")}
+    reasons = _rerun_reasons(work, copy / "Snakefile")
+    changed = {rule for (rule, _), reason in reasons.items() if "Params have changed" in reason}
+    assert changed == importers, f"rules rerun for their own code: {sorted(changed)}, importers: {sorted(importers)}"
+    planned_rules = {rule for rule, _ in reasons}
+    assert must_rerun <= changed | planned_rules and must_rerun & changed, sorted(planned_rules)
+    assert not planned_rules & must_not_rerun, sorted(planned_rules & must_not_rerun)
+    for (rule, subject), reason in reasons.items():  # everything else reruns only because its input changes
+        assert rule in changed or rule in AGGREGATES or "Input files updated by another job" in reason, (rule, reason)
 
 
 def test_deleting_an_intermediate_regenerates_it_and_its_dependents(work):

@@ -138,9 +138,15 @@ def test_a_wheel_install_validates_a_config(repo_root, tmp_path):
     import subprocess
     import sys
 
-    wheels, site = tmp_path / "wheels", tmp_path / "site"
+    import shutil
+
+    src, wheels, site = tmp_path / "src", tmp_path / "wheels", tmp_path / "site"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):  # a copy, so the build leaves nothing in the checkout
+        shutil.copy2(repo_root / name, src / name)
+    shutil.copytree(repo_root / "gaitmimic", src / "gaitmimic", ignore=shutil.ignore_patterns("__pycache__"))
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(repo_root)],
+    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(src)],
                    check=True, capture_output=True, cwd=tmp_path)
     (wheel,) = wheels.glob("gaitmimic-*.whl")
     subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True,

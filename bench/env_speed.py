@@ -27,8 +27,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from gaitmimic import settings  # noqa: E402
+from gaitmimic.sim.humanoid import suite_humanoid_path  # noqa: E402
 from gaitmimic.task import make_env  # noqa: E402
-from gaitmimic.task.synthetic import suite_humanoid_xml, write_synthetic_reference  # noqa: E402
+from gaitmimic.task.synthetic import write_synthetic_reference  # noqa: E402
 
 
 def env_rate(env, n_steps: int, states: list | None = None) -> tuple[float, list[int]]:
@@ -131,19 +133,21 @@ def ppo_rates(humanoid, refs, steps: int, n_workers: int) -> list[tuple[str, flo
     from stable_baselines3 import PPO
     from stable_baselines3.common.vec_env import SubprocVecEnv, VecMonitor, VecNormalize
 
-    from gaitmimic.train.stage import DEFAULT_TRAIN_CFG, train_policy
+    from gaitmimic.train.stage import train_policy
     from gaitmimic.train.vec_env import GroupedSubprocVecEnv
 
     torch.set_num_threads(1)
-    per_worker = int(DEFAULT_TRAIN_CFG["envs_per_worker"])
-    rollout = int(DEFAULT_TRAIN_CFG["n_steps"]) * n_workers * per_worker
+    default = settings.section("train")
+    per_worker = int(default.envs_per_worker)
+    rollout = int(default.n_steps) * n_workers * per_worker
     rows = []
     for label, epw in ((f"{n_workers} x 1 env (SB3 SubprocVecEnv layout)", 1),
                        (f"{n_workers} x {per_worker} envs (default)", per_worker)):
         with tempfile.TemporaryDirectory() as tmp:
             cfg = {"total_steps": steps, "checkpoint_every_steps": 10 ** 9, "envs_per_worker": epw,
                    "n_steps": rollout // (n_workers * epw)}
-            info = train_policy(humanoid, refs, Path(tmp) / "ours", {}, cfg, n_workers=n_workers)
+            info = train_policy(humanoid, refs, Path(tmp) / "ours", settings.section("task"),
+                                settings.section("train", cfg), n_workers=n_workers)
             rows.append((f"ours (gaitmimic.train, mimic), {label}", float(info["steps_per_s_this_run"])))
     for label, make in ((f"{n_workers} x 1 env, SB3 SubprocVecEnv",
                          lambda: SubprocVecEnv([functools.partial(_stock_env, i) for i in range(n_workers)])),
@@ -171,12 +175,12 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-ppo", action="store_true")
     args = ap.parse_args(argv)
     tmpdir = tempfile.TemporaryDirectory()
-    humanoid = args.humanoid or str(suite_humanoid_xml())
+    humanoid = args.humanoid or str(suite_humanoid_path())
     refs = args.reference or [str(write_synthetic_reference(Path(tmpdir.name) / "walk.npz"))]
     rows = []
     for label, cfg, evaluation in (("mimic (evaluation)", {}, True), ("mimic (training, default config)", {}, False),
                                    ("seed", {"mode": "seed"}, True)):
-        env = make_env(humanoid, refs, cfg, seed=0, evaluation=evaluation)
+        env = make_env(humanoid, refs, settings.section("task", cfg), seed=0, evaluation=evaluation)
         env_rate(env, 200)  # warm up
         ours, raw, ratio, mean_len = paired_rates(env, args.steps)
         rows.append((label, ours, raw, ratio, env.task.n_substeps, mean_len))

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -30,17 +29,20 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gaitmimic.config import deep_merge  # noqa: E402
+from gaitmimic import settings  # noqa: E402
+from gaitmimic.io.policy import load_model, load_vecnormalize, read_progress  # noqa: E402
+from gaitmimic.io.reports import write_json  # noqa: E402
 from gaitmimic.task import make_env  # noqa: E402
-from gaitmimic.train.stage import load_policy, train_policy  # noqa: E402
 from gaitmimic.train.callbacks import latest_checkpoint  # noqa: E402
+from gaitmimic.train.stage import Policy, load_policy, train_policy  # noqa: E402
 
 SAGITTAL = ("abdomen_y", "right_hip_y", "right_knee", "right_ankle_y", "left_hip_y", "left_knee", "left_ankle_y")
 
 
-def evaluate_policy(policy, humanoid_xml, refs, task_cfg, episodes: int = 20) -> dict:
-    """Roll out ``policy`` (``.act(obs)``) from phases i/episodes; aggregate the bench metrics."""
-    env = make_env(humanoid_xml, refs, task_cfg, seed=123, evaluation=True)
+def evaluate_policy(policy, humanoid_xml, refs, task, episodes: int = 20) -> dict:
+    """Roll out ``policy`` (``.act(obs)``) from phases i/episodes in the ``task`` settings; aggregate the bench
+    metrics."""
+    env = make_env(humanoid_xml, refs, task, seed=123, evaluation=True)
     names = env.physics.joint_names
     sag = [names.index(n) for n in SAGITTAL if n in names]
     tracked, falls, sq, speed_ratio, time_up = [], 0, [], [], []
@@ -90,9 +92,9 @@ class _ZeroPolicy:
         return np.zeros(self.n)
 
 
-def _load_for_eval(out: Path, checkpoint: str | None = None):
-    """The final policy if training finished, else the latest checkpoint (copied beside);
-    ``checkpoint`` (a ckpt_*.zip path) picks one explicitly."""
+def _load_for_eval(out: Path, task, checkpoint: str | None = None):
+    """The final policy if training finished, else the latest checkpoint (with the ``task`` settings it
+    was trained with); ``checkpoint`` (a ckpt_*.zip path) picks one explicitly."""
     if checkpoint:
         ck_path = Path(checkpoint)
         steps = int(ck_path.stem.split("_")[1])
@@ -105,13 +107,8 @@ def _load_for_eval(out: Path, checkpoint: str | None = None):
         src = out / "checkpoints"
     if ck is None:
         return None, "none"
-    tmp = out / "eval_from_checkpoint"
-    tmp.mkdir(exist_ok=True)
-    shutil.copy(src / ck["model"], tmp / "model.zip")
-    if ck.get("vecnormalize") and (src / ck["vecnormalize"]).is_file():
-        shutil.copy(src / ck["vecnormalize"], tmp / "vecnormalize.pkl")
-    pol = load_policy(tmp)
-    return pol, f"checkpoint@{ck['steps']}"
+    vecnorm = load_vecnormalize(src / ck["vecnormalize"]) if ck["vecnormalize"] else None
+    return Policy(load_model(src / ck["model"], "cpu"), vecnorm, task, {}), f"checkpoint@{ck['steps']}"
 
 
 def main(argv=None) -> int:
@@ -138,32 +135,32 @@ def main(argv=None) -> int:
     rows = {}
     for mode in args.modes:
         out = Path(args.out) / mode
-        task_cfg = {**json.loads(args.task_json), "mode": mode}
-        train_cfg = {**json.loads(args.train_json), "total_steps": args.steps, "seed": args.seed}
+        task = settings.section("task", {**json.loads(args.task_json), "mode": mode})
+        train = settings.section("train", {**json.loads(args.train_json), "total_steps": args.steps, "seed": args.seed})
         wall = None
         if not args.eval_only:
             t0 = time.time()
-            info = train_policy(args.humanoid, args.reference, out, task_cfg, train_cfg, n_workers=args.n_workers, log=log)
+            info = train_policy(args.humanoid, args.reference, out, task, train, n_workers=args.n_workers, log=log)
             wall = time.time() - t0
             log.info("%s trained %d steps in %.0f s", mode, info["total_steps"], wall)
-        pol, which = _load_for_eval(out, args.checkpoint)
+        pol, which = _load_for_eval(out, task, args.checkpoint)
         if pol is None:
             log.warning("%s: nothing trained in %s", mode, out)
             continue
-        eval_cfg = deep_merge(pol.task_cfg or task_cfg, json.loads(args.eval_task_json))
-        metrics = evaluate_policy(pol, args.humanoid, args.reference, eval_cfg, args.episodes)
+        eval_task = settings.replace(pol.task, json.loads(args.eval_task_json))
+        metrics = evaluate_policy(pol, args.humanoid, args.reference, eval_task, args.episodes)
         prog = out / "progress.csv"
         if wall is None and prog.is_file():
-            last = prog.read_text().strip().splitlines()[-1].split(",")
-            wall = float(last[1])
+            wall = float(read_progress(prog)[-1]["wall_s"])
         metrics.update(policy=which, train_wall_s=wall)
         rows[mode] = metrics
         tag = f"_{which.replace('@', '_')}" if which != "final" else ""
-        (Path(args.out) / f"{mode}{tag}_metrics.json").write_text(json.dumps(metrics, indent=2))
+        write_json(Path(args.out) / f"{mode}{tag}_metrics.json", metrics)
     if "mimic" in args.modes and not args.no_pd_row:  # reference point: PD servos with zero residual, no policy
-        env_cfg = deep_merge({**json.loads(args.task_json), "mode": "mimic"}, json.loads(args.eval_task_json))
+        env_task = settings.replace(settings.section("task", {**json.loads(args.task_json), "mode": "mimic"}),
+                                    json.loads(args.eval_task_json))
         rows["pd_only (zero residual)"] = {**evaluate_policy(_ZeroPolicy(21), args.humanoid, args.reference,
-                                                             env_cfg, args.episodes), "policy": "-", "train_wall_s": 0}
+                                                             env_task, args.episodes), "policy": "-", "train_wall_s": 0}
     print(f"\nimitation bench: {args.steps} steps, seed {args.seed}, {args.episodes} eval episodes of "
           f"10 s, reference {', '.join(args.reference)}")
     print(f"| mode | policy | tracked fraction | full 10 s episodes | fall rate | time up (s) | sagittal RMSE (deg) | "

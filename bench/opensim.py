@@ -1,4 +1,4 @@
-"""IK throughput: our IK stage (gaitmimic.opensim.ik.run_ik) vs OpenSim's InverseKinematicsTool run
+"""IK throughput: our IK stage (gaitmimic.opensim.stage.run_ik) vs OpenSim's InverseKinematicsTool run
 directly on the same model, marker file and marker weights, in the same run.
 
 Our stage adds: reading and rewriting the TRC (marker map, NaN gaps), writing the setup XML, reporting
@@ -28,7 +28,7 @@ sys.modules.pop("opensim", None) if getattr(sys.modules.get("opensim"), "__file_
 SHARED = REPO.parent / "shared" / "data"
 
 
-def _direct_ik(osim, model_path: Path, trc: Path, weights: dict[str, float], coord_tasks: dict, out: Path) -> float:
+def _direct_ik(osim, model_path: Path, trc: Path, weights: dict[str, float], coord_tasks: dict, ik, out: Path) -> float:
     """OpenSim's InverseKinematicsTool set up through its API, no gaitmimic code in the loop; returns seconds."""
     t0 = time.perf_counter()
     model = osim.Model(str(model_path))
@@ -50,25 +50,27 @@ def _direct_ik(osim, model_path: Path, trc: Path, weights: dict[str, float], coo
     times = table.getIndependentColumn()
     tool.setStartTime(times[0])
     tool.setEndTime(times[-1])
-    tool.set_accuracy(1e-5)
-    tool.set_constraint_weight(20.0)
+    tool.set_accuracy(ik.accuracy)
+    tool.set_constraint_weight(ik.constraint_weight)
     tool.setOutputMotionFileName(str(out))
     tool.setResultsDir(str(out.parent))
     assert tool.run()
     return time.perf_counter() - t0
 
 
-def _cases(work: Path) -> list[tuple[str, Path, Path, dict]]:
-    """(name, scaled model, processed TRC, model config) for each case whose data exists."""
-    from gaitmimic.opensim.scale import scale_subject
+def _cases(work: Path) -> list[tuple[str, Path, Path, object]]:
+    """(name, scaled model, processed TRC, model settings) for each case whose data exists."""
+    from gaitmimic import settings
+    from gaitmimic.opensim.stage import scale_subject
 
     cases = []
     tut = SHARED / "opensim-tutorial5"
     if tut.is_dir():
-        cfg = {"generic": str(tut / "gait2354_simbody.osim"), "marker_set": str(tut / "gait2354_Scale_MarkerSet.xml")}
+        model = settings.section("model", {"generic": str(tut / "gait2354_simbody.osim"),
+                                           "marker_set": str(tut / "gait2354_Scale_MarkerSet.xml")})
         scale_subject(tut / "subject01_static.trc", work / "tut.osim", work / "tut.json", subject="subject01",
-                      mass_kg=72.6, height_m=1.8, model_cfg=cfg)
-        cases.append(("tutorial walk1, gait2354", work / "tut.osim", tut / "subject01_walk1.trc", cfg))
+                      mass_kg=72.6, height_m=1.8, model=model, scale=settings.section("scale"))
+        cases.append(("tutorial walk1, gait2354", work / "tut.osim", tut / "subject01_walk1.trc", model))
     from gaitmimic.markers.stage import process_trial
 
     raw_sets = [("demo01 walk01, built-in", REPO / "data" / "demo01", "static01.c3d", "walk01.c3d", 70.0, 1.75),
@@ -81,12 +83,13 @@ def _cases(work: Path) -> list[tuple[str, Path, Path, dict]]:
         trcs = []
         for raw, is_static in ((static, True), (walk, False)):
             out = work / f"{Path(raw).stem}.trc"
-            process_trial(folder / raw, out, None, work / f"{Path(raw).stem}.json", None, {}, {}, is_static)
+            process_trial(folder / raw, out, None, work / f"{Path(raw).stem}.json", None, settings.section("markers"),
+                          settings.section("events"), {}, is_static)
             trcs.append(out)
         key = name.split(",")[0].replace(" ", "_")
         scale_subject(trcs[0], work / f"{key}.osim", work / f"{key}.json", subject=key, mass_kg=mass, height_m=height,
-                      model_cfg={"generic": "builtin"})
-        cases.append((name, work / f"{key}.osim", trcs[1], {"generic": "builtin"}))
+                      model=settings.section("model"), scale=settings.section("scale"))
+        cases.append((name, work / f"{key}.osim", trcs[1], settings.section("model")))
     return cases
 
 
@@ -95,8 +98,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=2, help="runs of each variant; the fastest counts")
     args = parser.parse_args(argv)
 
-    from gaitmimic.opensim.ik import DEFAULT_IK_COORDINATE_TASKS, run_ik
+    from gaitmimic.opensim.ik import IK_COORDINATE_TASKS
     from gaitmimic.opensim.runtime import import_opensim, opensim_log
+    from gaitmimic.opensim.stage import run_ik
 
     osim = import_opensim()
     rows = []
@@ -105,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)                 # OpenSim's C++ console log would bury the table; it goes to the log file
     try:
-        rows = _measure(osim, args.repeats, run_ik, opensim_log, DEFAULT_IK_COORDINATE_TASKS)
+        rows = _measure(osim, args.repeats, run_ik, opensim_log, IK_COORDINATE_TASKS)
     finally:
         os.dup2(saved_stdout, 1)
     print(f"\nIK frames per second (best of {args.repeats}; same machine, same run)\n")
@@ -116,13 +120,16 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _measure(osim, repeats, run_ik, opensim_log, coord_tasks) -> list[tuple]:
+    from gaitmimic import settings
+
+    ik = settings.section("ik")
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_opensim_") as tmp:
         work = Path(tmp)
         log = work / "opensim.log"
         with opensim_log(log), contextlib.redirect_stdout(io.StringIO()):
             cases = _cases(work)
-        for name, model, trc, cfg in cases:
+        for name, model, trc, model_settings in cases:
             ours, direct = [], []
             for r in range(repeats):
                 direct_trc = _direct_trc(trc, work)            # prepared outside the timed region
@@ -130,13 +137,14 @@ def _measure(osim, repeats, run_ik, opensim_log, coord_tasks) -> list[tuple]:
                 def run_ours():
                     t0 = time.perf_counter()
                     with contextlib.redirect_stdout(io.StringIO()):
-                        result = run_ik(model, trc, work / f"ours{r}.mot", work / f"ours{r}.json", model_cfg=cfg, log_file=log)
+                        result = run_ik(model, trc, work / f"ours{r}.mot", work / f"ours{r}.json", model=model_settings,
+                                        ik=ik, log_file=log)
                     ours.append(time.perf_counter() - t0)
                     return result
 
                 def run_direct(weights):
                     with opensim_log(log), contextlib.redirect_stdout(io.StringIO()):
-                        direct.append(_direct_ik(osim, model, direct_trc, weights, coord_tasks,
+                        direct.append(_direct_ik(osim, model, direct_trc, weights, coord_tasks, ik,
                                                  work / f"direct{r}.mot"))
 
                 if r == 0:
@@ -152,7 +160,7 @@ def _measure(osim, repeats, run_ik, opensim_log, coord_tasks) -> list[tuple]:
 
 def _direct_trc(trc: Path, work: Path) -> Path:
     """The same marker data for the direct run, in a TRC OpenSim's own reader accepts (gaps as NaN)."""
-    from gaitmimic.opensim.trcdata import read_trc, write_trc
+    from gaitmimic.io.trc import read_trc, write_trc
 
     out = work / f"direct_{trc.stem}.trc"
     if not out.exists():

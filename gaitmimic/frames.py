@@ -10,17 +10,11 @@ import numpy as np
 
 #: Rotation taking a vector expressed in the OpenSim frame to the MuJoCo frame: (x, y, z) -> (x, -z, y).
 OPENSIM_TO_MUJOCO = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
-MUJOCO_TO_OPENSIM = OPENSIM_TO_MUJOCO.T
 
 
 def opensim_to_mujoco(v: np.ndarray) -> np.ndarray:
     """Convert points/vectors ``(..., 3)`` from the OpenSim frame to the MuJoCo frame."""
     return np.asarray(v) @ OPENSIM_TO_MUJOCO.T
-
-
-def mujoco_to_opensim(v: np.ndarray) -> np.ndarray:
-    """Convert points/vectors ``(..., 3)`` from the MuJoCo frame to the OpenSim frame."""
-    return np.asarray(v) @ MUJOCO_TO_OPENSIM.T
 
 
 def rotation_opensim_to_mujoco(R: np.ndarray) -> np.ndarray:

@@ -79,20 +79,23 @@ for _name in SECTIONS:
     _make_class((_name,), _SCHEMA["properties"][_name])
 
 
-def _freeze(value: Any, node: dict | None, path: tuple[str, ...]) -> Any:
-    if node is not None and _is_record(node) and isinstance(value, dict):
-        cls = _CLASSES[path]
-        kwargs = {}
-        for key, sub in node["properties"].items():
-            kwargs[key + "_" if keyword.iskeyword(key) else key] = _freeze(value.get(key), sub, path + (key,))
-        return cls(**kwargs)
+def _freeze(value: Any, node: dict | None, path: tuple[str, ...] | None) -> Any:
+    """``value`` as settings: a record with a class (``path`` known) -> its dataclass; any other mapping
+    (a user-keyed table, or a record inside one, such as a ``scale.measurements`` entry) -> FrozenDict;
+    a list -> tuple. ``path`` is None below a user-keyed table."""
+    node = node if isinstance(node, dict) else {}
     if isinstance(value, dict):
-        items = node.get("additionalProperties") if isinstance(node, dict) else None
-        sub = items if isinstance(items, dict) else None
-        return FrozenDict({k: _freeze(v, sub, path + (str(k),)) for k, v in value.items()})
+        if path in _CLASSES and _is_record(node):
+            return _CLASSES[path](**{key + "_" if keyword.iskeyword(key) else key:
+                                     _freeze(value.get(key), sub, path + (key,))
+                                     for key, sub in node["properties"].items()})
+        if _is_record(node):
+            return FrozenDict({k: _freeze(v, node["properties"].get(k), None) for k, v in value.items()})
+        items = node.get("additionalProperties")
+        return FrozenDict({k: _freeze(v, items if isinstance(items, dict) else None, None) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
-        items = node.get("items") if isinstance(node, dict) else None
-        return tuple(_freeze(v, items if isinstance(items, dict) else None, path) for v in value)
+        items = node.get("items")
+        return tuple(_freeze(v, items if isinstance(items, dict) else None, None) for v in value)
     return value
 
 

@@ -7,7 +7,11 @@ rule evaluate:
     input:
         humanoid=res("{subject}", "reference", "humanoid.xml"),
         references=subject_references,
+        # The policy bundle (gaitmimic.io.policy.read_policy reads all four; the task settings come from train_info).
         policy=res("{subject}", "policy", "model.zip"),
+        vecnormalize=res("{subject}", "policy", "vecnormalize.pkl"),
+        train_info=res("{subject}", "policy", "train_info.json"),
+        progress=res("{subject}", "policy", "progress.csv"),
     output:
         metrics=res("{subject}", "eval", "metrics.json"),
         rollouts=res("{subject}", "eval", "rollouts.npz"),
@@ -21,7 +25,6 @@ rule evaluate:
         ),
     params:
         evaluate=config["evaluate"],
-        task=config.get("task", {}),
         code=code_version("evaluate.py"),
     log:
         res("{subject}", "logs", "evaluate", "evaluate.log"),
@@ -85,6 +88,7 @@ rule eval_plots:
         references=subject_references,
         rollouts=res("{subject}", "eval", "rollouts.npz"),
         progress=res("{subject}", "policy", "progress.csv"),
+        train_info=res("{subject}", "policy", "train_info.json"),  # the training episode length
         ik_summaries=eval_ik_summaries,
         trcs=subject_walk_trcs,
         events=subject_events_csvs,
@@ -120,7 +124,6 @@ rule eval_plots:
         ),
     params:
         evaluate=config["evaluate"],
-        task=config.get("task", {}),
         trials=lambda wildcards: dynamic_trials(wildcards.subject),
         code=code_version("evaluate.py"),
     log:

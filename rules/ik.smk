@@ -1,6 +1,6 @@
 # Inverse kinematics (owner: opensim). One job per walking trial, so trials run in parallel:
 # scaled model + processed TRC -> OpenSim InverseKinematicsTool -> .mot (degrees) + quality summary.
-# Library entry point: gaitmimic.opensim.ik.run_ik.
+# Library entry point: gaitmimic.opensim.stage.run_ik.
 
 
 rule ik:

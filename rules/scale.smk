@@ -1,5 +1,5 @@
 # Scale stage (owner: opensim). Per subject: processed static trial -> OpenSim ScaleTool (measurements +
-# marker placement) -> scaled model + report. Library entry point: gaitmimic.opensim.scale.scale_subject.
+# marker placement) -> scaled model + report. Library entry point: gaitmimic.opensim.stage.scale_subject.
 # Code changes to the OpenSim tools or the built-in model rerun it through the `code` param.
 
 rule scale:

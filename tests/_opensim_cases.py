@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gaitmimic.opensim.reports import read_table
+from gaitmimic.io.mot import read_mot_arrays
 
 #: BTK Plug-in Gait subjects: static, walk, mass (kg), height (m). ANTO_M's C3D has no mass/height
 #: (zeros): 1.77 m is estimated from its head markers (front head 1.71 m above the floor), mass guessed.
@@ -19,16 +19,18 @@ PIG_SUBJECTS = {
 
 def marker_stage_trc(raw: Path, out_dir: Path, is_static: bool) -> Path:
     """Run the project's marker stage on one raw trial; return the processed TRC (OpenSim frame, m)."""
+    from gaitmimic import settings
     from gaitmimic.markers.stage import process_trial
 
     out = out_dir / f"{raw.stem}.trc"
     if not out.exists():
-        process_trial(raw, out, None, out_dir / f"{raw.stem}_markers.json", None, {}, {}, is_static)
+        process_trial(raw, out, None, out_dir / f"{raw.stem}_markers.json", None, settings.section("markers"),
+                      settings.section("events"), {}, is_static)
     return out
 
 
 def mot_columns(path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    labels, time, values = read_table(path)
+    labels, time, values = read_mot_arrays(path)
     return time, {c: values[:, i] for i, c in enumerate(labels)}
 
 

@@ -37,18 +37,18 @@ def run_tutorial_scale_ik(tutorial_dir: Path, work: Path) -> tuple[Path, Path]:
 
 
 def write_mot(path: Path, coords: dict[str, np.ndarray], rate_hz: float = 100.0) -> Path:
-    """A minimal OpenSim .mot (degrees for rotations; translations in metres)."""
+    """A small OpenSim .mot of ``coords`` (degrees for rotations; translations in metres) at ``rate_hz``."""
+    from gaitmimic.io.mot import write_mot_arrays
+
     names = list(coords)
     n = len(next(iter(coords.values())))
-    data = np.column_stack([np.arange(n) / rate_hz] + [np.asarray(coords[k], float) for k in names])
-    header = (f"{path.stem}\nversion=1\nnRows={n}\nnColumns={len(names) + 1}\ninDegrees=yes\nendheader\n"
-              + "\t".join(["time"] + names) + "\n")
-    path.write_text(header + "\n".join("\t".join(f"{v:.8f}" for v in row) for row in data) + "\n")
+    write_mot_arrays(path, names, np.arange(n) / rate_hz, np.column_stack([np.asarray(coords[k], float) for k in names]),
+                     in_degrees=True, name=path.stem)
     return path
 
 
 def builtin_model(path: Path, height_m: float = 1.75, mass_kg: float = 70.0) -> Path:
-    from gaitmimic.opensim.model import build_model
+    from gaitmimic.opensim.model.builtin import build_model
 
     build_model(height_m, mass_kg, path)
     return path
@@ -70,16 +70,19 @@ def run_upstream(raw_dir: Path, static: str, walk: str, mass_kg: float, height_m
 
     Returns paths: osim, mot, events, markers_json. Raises ImportError when a stage is not there yet.
     """
+    from gaitmimic import settings
     from gaitmimic.markers.stage import process_trial
-    from gaitmimic.opensim.ik import run_ik
-    from gaitmimic.opensim.scale import scale_subject
+    from gaitmimic.opensim.stage import run_ik, scale_subject
 
     static_trc, walk_trc = out / f"{static}.trc", out / f"{walk}.trc"
-    process_trial(raw_dir / f"{static}.c3d", static_trc, None, out / f"{static}_markers.json", None, {}, {}, True)
-    process_trial(raw_dir / f"{walk}.c3d", walk_trc, out / f"{walk}.csv", out / f"{walk}_markers.json", None, {}, {}, False)
+    markers, events = settings.section("markers"), settings.section("events")
+    process_trial(raw_dir / f"{static}.c3d", static_trc, None, out / f"{static}_markers.json", None, markers, events, {}, True)
+    process_trial(raw_dir / f"{walk}.c3d", walk_trc, out / f"{walk}.csv", out / f"{walk}_markers.json", None, markers, events, {},
+                  False)
     osim = out / f"{name}.osim"
     scale_subject(static_trc, osim, out / "scale_report.json", subject=name, mass_kg=mass_kg, height_m=height_m,
-                  model_cfg={"generic": "builtin"}, log_file=out / "opensim.log")
+                  model=settings.section("model"), scale=settings.section("scale"), log_file=out / "opensim.log")
     mot = out / f"{walk}.mot"
-    run_ik(osim, walk_trc, mot, out / f"{walk}_ik_summary.json", log_file=out / "opensim.log")
+    run_ik(osim, walk_trc, mot, out / f"{walk}_ik_summary.json", model=settings.section("model"), ik=settings.section("ik"),
+           log_file=out / "opensim.log")
     return {"osim": osim, "mot": mot, "events": out / f"{walk}.csv", "markers_json": out / f"{walk}_markers.json"}

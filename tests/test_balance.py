@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 from dm_control import mjcf
 
+from gaitmimic import settings
+from gaitmimic.sim.humanoid import suite_humanoid_path
 from gaitmimic.task import make_env
-from gaitmimic.task.synthetic import suite_humanoid_xml, write_synthetic_reference
+from gaitmimic.task.synthetic import write_synthetic_reference
 
 BALANCE = {"enabled": True, "torso_kp_nm_per_rad": 300.0, "torso_kd_nm_s_per_rad": 30.0, "foot_cd": 1.0,
            "foot_cv": 0.3, "max_offset_rad": 0.5}
@@ -18,7 +20,7 @@ BALANCE = {"enabled": True, "torso_kp_nm_per_rad": 300.0, "torso_kd_nm_s_per_rad
 @pytest.fixture(scope="module")
 def subject(tmp_path_factory):
     d = tmp_path_factory.mktemp("balance_subject")
-    mjcf.export_with_assets(mjcf.from_path(str(suite_humanoid_xml())), str(d), "humanoid.xml")
+    mjcf.export_with_assets(mjcf.from_path(str(suite_humanoid_path())), str(d), "humanoid.xml")
     return d / "humanoid.xml", [write_synthetic_reference(d / "walk.npz", d / "humanoid.xml")]
 
 
@@ -27,7 +29,7 @@ SWING, STANCE = 1, 0  # left foot in swing, right foot in stance
 
 def _env(subject, balance):
     xml, refs = subject
-    env = make_env(xml, refs, {"mimic": {"balance": balance}}, seed=0, evaluation=True)
+    env = make_env(xml, refs, settings.section("task", {"mimic": {"balance": balance}}), seed=0, evaluation=True)
     env.reset(options={"phase": 0.2})
     return env
 

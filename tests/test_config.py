@@ -159,3 +159,14 @@ def test_a_wheel_install_validates_a_config(repo_root, tmp_path):
     where, values = out.stdout.strip().splitlines()
     assert where.startswith(str(site)), f"imported {where}, not the wheel's copy"
     assert values == "4 1.0"
+
+
+def test_records_inside_user_tables_are_frozen_with_their_defaults():
+    from gaitmimic import settings
+
+    scale = settings.section("scale", {"measurements": {"thigh": {"pairs": [["LASI", "LKNE"]], "bodies": ["femur_l"]}},
+                                       "coordinate_tasks": {"knee_angle_r": {"weight": 10.0}}})
+    assert scale.measurements["thigh"]["axes"] == "X Y Z", "the entry's own schema default"
+    assert scale.measurements["thigh"]["pairs"] == (("LASI", "LKNE"),)
+    assert scale.coordinate_tasks["knee_angle_r"] == {"weight": 10.0, "value_deg": None}
+    assert settings.as_dict(scale)["measurements"]["thigh"]["pairs"] == [["LASI", "LKNE"]]

@@ -14,11 +14,15 @@ osim.Logger.removeFileSink()  # no opensim.log in the working directory
 ezc3d = pytest.importorskip("ezc3d")
 
 from gaitmimic.demo.export import PIG_EXPORT_ORDER  # noqa: E402
-from gaitmimic.io.mot import read_mot_arrays  # noqa: E402
 from gaitmimic.demo.fourier import FourierSeries, fit_fourier, load_gait_fourier  # noqa: E402
 from gaitmimic.demo.generate import LAB_FROM_OPENSIM, WALK_START_LAB_M, generate_demo  # noqa: E402
 from gaitmimic.demo.kinematics import PoseSampler  # noqa: E402
-from gaitmimic.opensim.model import PIG_MARKERS, build_layout, build_osim_model, coordinate_names  # noqa: E402
+from gaitmimic.io.markerdata import MarkerTrial  # noqa: E402
+from gaitmimic.io.mot import read_mot_arrays  # noqa: E402
+from gaitmimic.io.trc import write_trc  # noqa: E402
+from gaitmimic.opensim.model.builtin import build_osim_model, coordinate_names  # noqa: E402
+from gaitmimic.opensim.model.layout import build_layout  # noqa: E402
+from gaitmimic.opensim.model.plugin_gait_markers import PIG_MARKERS  # noqa: E402
 
 FILES = ["static01.c3d", "walk01.c3d", "static01_truth.mot", "walk01_truth.mot", "walk01_truth_events.csv",
          "truth_model.json", "subject.yaml"]
@@ -190,29 +194,18 @@ def test_contact_events_look_like_walking(demo):
     assert 0.06 < double < 0.16  # double support after each heel strike
 
 
-def _write_trc(path, labels, xyz_m, rate_hz):
-    n = len(xyz_m)
-    head = [f"PathFileType\t4\t(X/Y/Z)\t{path.name}",
-            "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames",
-            f"{rate_hz}\t{rate_hz}\t{n}\t{len(labels)}\tm\t{rate_hz}\t1\t{n}",
-            "Frame#\tTime\t" + "\t\t\t".join(labels) + "\t\t",
-            "\t\t" + "\t".join(f"X{i + 1}\tY{i + 1}\tZ{i + 1}" for i in range(len(labels))), ""]
-    rows = [f"{i + 1}\t{i / rate_hz:.4f}\t" + "\t".join("" if np.isnan(v) else f"{v:.6f}" for v in xyz_m[i].ravel())
-            for i in range(n)]
-    path.write_text("\n".join(head + rows) + "\n")
-
-
 def test_opensim_scale_and_ik_recover_the_truth(demo, tmp_path):
     """A generic built-in model of another size, scaled on static01 with SCALE_MEASUREMENTS, then IK on walk01:
     segment lengths within 2 % and hip/knee/ankle angles within 2 degrees RMSE of the truth."""
     from gaitmimic.demo.generate import STATIC_AT_LAB_M
-    from gaitmimic.opensim.model import build_model, write_measurement_set
+    from gaitmimic.opensim.model.builtin import build_model
+    from gaitmimic.opensim.model.plugin_gait_markers import write_measurement_set
 
     osim.Logger.setLevelString("error")
     for trial, offset in (("static01", STATIC_AT_LAB_M), ("walk01", WALK_START_LAB_M)):
         _, labels, xyz, _ = _c3d(demo / f"{trial}.c3d")
-        _write_trc(tmp_path / f"{trial}.trc", [lbl.split(":")[1] for lbl in labels],
-                   (xyz / 1000.0 - offset) @ LAB_FROM_OPENSIM, 100.0)
+        write_trc(tmp_path / f"{trial}.trc", MarkerTrial([lbl.split(":")[1] for lbl in labels],
+                                                         (xyz / 1000.0 - offset) @ LAB_FROM_OPENSIM, 100.0))
     generic = build_model(1.60, 60.0, tmp_path / "generic.osim")
     write_measurement_set(tmp_path / "measurements.xml")
     weights = {m: 10.0 if m[1:] in ("ASI", "PSI", "KNE", "ANK", "HEE", "TOE") else 1.0 for m in PIG_MARKERS}

@@ -8,12 +8,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gaitmimic import settings
 from gaitmimic.evaluate import plots, stage, summary, synthetic
+from gaitmimic.io.events import write_events
+from gaitmimic.io.reference import write_reference
+from gaitmimic.sim.humanoid import suite_humanoid_path
+from gaitmimic.io.reports import write_json
+
+
+def evaluate(cfg):
+    """The evaluate settings with ``cfg`` over the schema's defaults."""
+    return settings.section("evaluate", cfg)
 
 
 @pytest.fixture(scope="module")
 def ref():
-    return synthetic.synthetic_reference(synthetic.stock_humanoid_xml(), n_cycles=4)
+    return synthetic.synthetic_reference(suite_humanoid_path(), n_cycles=4)
 
 
 def test_gait_cycle_figure(tmp_path, ref):
@@ -29,13 +39,13 @@ def test_gait_cycle_figure(tmp_path, ref):
 
 def test_learning_curve_ik_and_events(tmp_path):
     steps = np.arange(1, 11) * 1000
-    pd.DataFrame({"time/total_timesteps": steps, "rollout/ep_rew_mean": np.sqrt(steps),
-                  "rollout/ep_len_mean": steps / 100}).to_csv(tmp_path / "progress.csv", index=False)
-    assert plots.learning_curve_figure(tmp_path / "progress.csv", tmp_path / "lc.png")[0].stat().st_size > 5_000
+    progress = pd.DataFrame({"time/total_timesteps": steps, "rollout/ep_rew_mean": np.sqrt(steps),
+                             "rollout/ep_len_mean": steps / 100})
+    assert plots.learning_curve_figure(progress, tmp_path / "lc.png")[0].stat().st_size > 5_000
     t = np.arange(0, 2, 0.01)
-    (tmp_path / "w_ik_summary.json").write_text(json.dumps({
+    write_json(tmp_path / "w_ik_summary.json", {
         "marker_rms_m": {"median": 0.012, "mean": 0.013, "max": 0.03},
-        "per_frame": {"time_s": t.tolist(), "rms_m": (0.012 + 0.002 * np.sin(t)).tolist(), "max_m": (0.03 + 0 * t).tolist()}}))
+        "per_frame": {"time_s": t.tolist(), "rms_m": (0.012 + 0.002 * np.sin(t)).tolist(), "max_m": (0.03 + 0 * t).tolist()}})
     assert plots.ik_error_figure([tmp_path / "w_ik_summary.json"], tmp_path / "ik.png")[0].exists()
     from gaitmimic.io.trc import write_trc
     from gaitmimic.io.markerdata import MarkerTrial
@@ -44,8 +54,9 @@ def test_learning_curve_ik_and_events(tmp_path):
     xyz = np.zeros((n, 4, 3))
     xyz[:, :, 1] = 0.05 + 0.05 * np.clip(np.sin(np.arange(n)[:, None] / 10 + [0, 0.5, 3, 3.5]), 0, None)
     write_trc(tmp_path / "w.trc", MarkerTrial(labels=["RHEE", "RTOE", "LHEE", "LTOE"], xyz_m=xyz, rate_hz=100.0))
-    pd.DataFrame({"side": ["right", "left"], "event": ["heel_strike", "toe_off"], "time_s": [0.3, 0.8],
-                  "frame": [30, 80], "source": ["kinematic"] * 2}).to_csv(tmp_path / "w.csv", index=False)
+    write_events(tmp_path / "w.csv", pd.DataFrame({"side": ["right", "left"], "event": ["heel_strike", "toe_off"],
+                                                   "time_s": [0.3, 0.8], "frame": [30, 80],
+                                                   "source": ["kinematic"] * 2}))
     out = plots.gait_events_figure([("walk", tmp_path / "w.trc", tmp_path / "w.csv")] * 2, tmp_path / "ev.png",
                                    {"right": ["RHEE"], "left": ["LHEE"]}, {"right": ["RTOE"], "left": ["LTOE"]})
     assert out[0].stat().st_size > 5_000
@@ -55,8 +66,8 @@ def test_metrics_json_and_summary_one_row_per_subject(tmp_path, ref):
     good = [synthetic.replay_rollout(ref, episode_s=3.0)]
     bad = [synthetic.replay_rollout(ref, episode_s=3.0, fall_fraction=0.25),
            synthetic.replay_rollout(ref, episode_s=3.0, fall_fraction=0.25, policy="zero_action")]
-    stage.write_metrics("s2", bad, {"episode_s": 3.0}, tmp_path / "s2.json", tmp_path / "s2.csv")
-    m1 = stage.write_metrics("s1", good, {"episode_s": 3.0}, tmp_path / "s1.json", tmp_path / "s1.csv")
+    stage.write_metrics("s2", bad, evaluate({"episode_s": 3.0}), tmp_path / "s2.json", tmp_path / "s2.csv")
+    m1 = stage.write_metrics("s1", good, evaluate({"episode_s": 3.0}), tmp_path / "s1.json", tmp_path / "s1.csv")
     assert m1["policy"]["tracked_fraction"] == 1.0
     doc = json.loads((tmp_path / "s2.json").read_text())  # strict JSON: NaN written as null
     assert doc["zero_action"]["stride_length_m"] is None
@@ -83,12 +94,12 @@ def test_short_episode_drawn_against_reference_phase(tmp_path, ref):
 
 
 def test_reference_gait_fills_short_episodes(tmp_path, ref):
-    np.savez(tmp_path / "ref.npz", **ref)
+    write_reference(tmp_path / "ref.npz", ref)
     got = stage.reference_gait([tmp_path / "ref.npz"])
     assert got["stride_length_m"] == pytest.approx(1.1)  # 1 m/s x 1.1 s
     assert got["cadence_spm"] == pytest.approx(120 / 1.1)
     short = [synthetic.replay_rollout(ref, episode_s=1.0)]  # one heel strike only: nothing measured
-    m = stage.write_metrics("s", short, {"episode_s": 1.0}, tmp_path / "m.json", tmp_path / "m.csv",
+    m = stage.write_metrics("s", short, evaluate({"episode_s": 1.0}), tmp_path / "m.json", tmp_path / "m.csv",
                             tmp_path / "m.html", [tmp_path / "ref.npz"])
     assert m["policy"]["reference_cadence_spm"] == pytest.approx(109.09, abs=0.01)
     assert m["policy"]["cadence_spm"] is None and m["policy"]["cadence_ratio"] is None

@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gaitmimic import settings
 from gaitmimic.evaluate import synthetic
-from gaitmimic.evaluate.video import VideoSettings, camera_track, frame_rows, read_video_info, render_rollout
+from gaitmimic.evaluate.video import frame_rows, render_rollout
+from gaitmimic.sim.render import camera_track, read_video_info
+
+
+def VideoSettings(**video):
+    """The ``evaluate.video`` settings with ``video`` changed."""
+    return settings.section("evaluate", {"video": video}).video
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +45,8 @@ def test_video_frames_size_codec_and_ghost(tmp_path, rollout):
     # The ghost, shifted 1 m to the side, adds blue pixels where the humanoid is not.
     import imageio.v2 as imageio
 
-    side = VideoSettings(width=320, height=240, fps=5.0, ghost_offset_m=(0.0, 1.0, 0.0))
-    clear = VideoSettings(width=320, height=240, fps=5.0, ghost_rgba=(0.2, 0.55, 1.0, 0.0))
+    side = VideoSettings(width=320, height=240, fps=5.0, ghost_offset_m=[0.0, 1.0, 0.0])
+    clear = VideoSettings(width=320, height=240, fps=5.0, ghost_alpha=0.0)
     render_rollout(synthetic.stock_humanoid_xml(), rollout, tmp_path / "g.mp4", side)
     render_rollout(synthetic.stock_humanoid_xml(), rollout, tmp_path / "n.mp4", clear)
     a = imageio.get_reader(tmp_path / "g.mp4").get_data(0).astype(float)

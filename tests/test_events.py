@@ -6,11 +6,19 @@ import numpy as np
 import pytest
 from scipy.signal import sawtooth
 
+from gaitmimic import settings
 from gaitmimic.markers.events import GaitEvent, _refine_strike, _refine_toe_off, merge_events, treadmill_state
 from gaitmimic.io.c3d import read_c3d
 from gaitmimic.io.mot import read_mot
 from gaitmimic.io.trc import read_trc
 from gaitmimic.markers.stage import _events_table, prepare_trial
+
+
+MARKERS = settings.section("markers")
+
+
+def _events(**given):
+    return settings.section("events", given)
 
 
 def _match(detected: list[int], truth: list[int], tol: int):
@@ -23,7 +31,7 @@ def _match(detected: list[int], truth: list[int], tol: int):
 @pytest.fixture(scope="module")
 def flatfoot(shared_data):
     raw = read_c3d(shared_data / "btk-plugingait" / "PiG_Motion-FlatFoot-Full.c3d")
-    return raw, prepare_trial(raw, {}, {}, is_static=False)
+    return raw, prepare_trial(raw, MARKERS, {}, is_static=False)
 
 
 def _strikes(df, side):
@@ -32,7 +40,7 @@ def _strikes(df, side):
 
 def test_kinematic_strikes_match_annotations(flatfoot):
     raw, p = flatfoot
-    df = _events_table(p, {"source": "kinematic"})
+    df = _events_table(p, _events(source="kinematic"))
     assert set(df.source) == {"kinematic"}
     errors = []
     for side in ("left", "right"):
@@ -50,7 +58,7 @@ def test_kinematic_strikes_match_annotations(flatfoot):
 
 def test_plain_zeni_is_early_and_refinement_matters(flatfoot):
     raw, p = flatfoot
-    df = _events_table(p, {"source": "kinematic", "kinematic": {"refine": False}})
+    df = _events_table(p, _events(source="kinematic", kinematic={"refine": False}))
     errors = []
     for side in ("left", "right"):
         truth = [e.frame for e in raw.events if e.side == side and e.event == "heel_strike"]
@@ -62,7 +70,7 @@ def test_plain_zeni_is_early_and_refinement_matters(flatfoot):
 
 def test_kinematic_toe_offs_match_annotations(flatfoot):
     raw, p = flatfoot
-    df = _events_table(p, {"source": "kinematic"})
+    df = _events_table(p, _events(source="kinematic"))
     errors = []
     for side in ("left", "right"):
         truth = [e.frame for e in raw.events if e.side == side and e.event == "toe_off"]
@@ -77,7 +85,7 @@ def test_kinematic_toe_offs_match_annotations(flatfoot):
 
 def test_force_plate_events(flatfoot):
     raw, p = flatfoot
-    df = _events_table(p, {"source": "force_plate"})
+    df = _events_table(p, _events(source="force_plate"))
     assert set(df.source) == {"force_plate"} and len(df) == 4
     for _, ev in df.iterrows():
         truth = [e.frame for e in raw.events if e.side == ev.side and e.event == ev.event]
@@ -86,7 +94,7 @@ def test_force_plate_events(flatfoot):
 
 def test_auto_prefers_force_plates_then_c3d(flatfoot):
     _, p = flatfoot
-    df = _events_table(p, {"source": "auto"})
+    df = _events_table(p, _events(source="auto"))
     assert (df.source == "force_plate").sum() == 4
     # 12 valid annotations, 4 of them already covered by the plates; kinematic adds the unannotated first toe off
     assert (df.source == "c3d_event").sum() == 8
@@ -101,10 +109,10 @@ def test_auto_prefers_force_plates_then_c3d(flatfoot):
 def test_treadmill_walk_matches_ground_reaction_forces(shared_data):
     """OpenSim tutorial walk (treadmill-like, 60 Hz): events against contacts from its own GRF file."""
     raw = read_trc(shared_data / "opensim-tutorial5" / "subject01_walk1.trc")
-    p = prepare_trial(raw, {}, {}, is_static=False)
+    p = prepare_trial(raw, MARKERS, {}, is_static=False)
     print(f"\ntutorial walk: treadmill={p.treadmill}, belt speed {p.belt_speed_mps:.3f} m/s")
     assert p.treadmill and 0.6 < p.belt_speed_mps < 1.5
-    df = _events_table(p, {"source": "auto"})
+    df = _events_table(p, _events(source="auto"))
     grf = read_mot(shared_data / "opensim-tutorial5" / "subject01_walk1_grf.mot").data
     t = grf.time.to_numpy()
     errors = []

@@ -6,7 +6,10 @@ import mujoco
 import numpy as np
 import pytest
 
+from gaitmimic import settings
 from gaitmimic.sim import humanoid
+
+RANGES = settings.section("retarget").joint_ranges_deg
 
 SEGMENTS = humanoid.SubjectSegments(
     hip_half_width_m=0.085, thigh_m=0.45, shank_m=0.42, foot_m=0.26, trunk_scale=1.2, upper_arm_m=0.30,
@@ -15,7 +18,7 @@ SEGMENTS = humanoid.SubjectSegments(
 
 
 def test_stock_humanoid_widened_ranges_and_layout(tmp_path):
-    root = humanoid.build_humanoid()
+    root = humanoid.build_humanoid(None, RANGES, scale_masses=True)
     xml = humanoid.write_humanoid(root, tmp_path / "h" / "humanoid.xml")
     model = mujoco.MjModel.from_xml_path(str(xml))
     from dm_control import mjcf
@@ -37,7 +40,8 @@ def test_stock_humanoid_widened_ranges_and_layout(tmp_path):
 
 
 def test_scaled_humanoid_matches_subject_segments(tmp_path):
-    model = humanoid.load_model(humanoid.write_humanoid(humanoid.build_humanoid(SEGMENTS), tmp_path / "humanoid.xml"))
+    root = humanoid.build_humanoid(SEGMENTS, RANGES, scale_masses=True)
+    model = humanoid.load_model(humanoid.write_humanoid(root, tmp_path / "humanoid.xml"))
     data = mujoco.MjData(model)
     mujoco.mj_kinematics(model, data)
     c = humanoid.joint_centres(model, data)
@@ -62,6 +66,6 @@ def test_scaled_humanoid_matches_subject_segments(tmp_path):
 
 
 def test_scaling_without_masses_keeps_stock_density(tmp_path):
-    model = humanoid.model_from_root(humanoid.build_humanoid(SEGMENTS, scale_masses=False))
+    model = humanoid.model_from_root(humanoid.build_humanoid(SEGMENTS, RANGES, scale_masses=False))
     assert 40.0 < sum(model.body_mass) < 80.0  # lengths scaled, density stock
     assert not np.isclose(sum(model.body_mass), 72.0)

@@ -9,11 +9,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gaitmimic import settings
 from gaitmimic.errors import InputError
 from gaitmimic.io.trc import read_trc
 from gaitmimic.markers.marker_sets import detect_marker_set, map_markers
 from gaitmimic.markers.stage import process_trial
 from gaitmimic.io.markerdata import MarkerTrial
+
+
+def _settings(markers=None, events=None):
+    """The ``markers`` and ``events`` arguments of process_trial: the schema's defaults with these changes."""
+    return dict(markers=settings.section("markers", markers), events=settings.section("events", events))
 
 
 def _outputs(tmp_path, name="walk"):
@@ -24,8 +30,8 @@ def _outputs(tmp_path, name="walk"):
 
 def test_btk_walk_end_to_end(shared_data, tmp_path):
     out, paths = _outputs(tmp_path)
-    report = process_trial(shared_data / "btk-plugingait" / "PiG_Motion-FlatFoot-Full.c3d", cfg={}, subject_info={},
-                           is_static=False, **paths)
+    report = process_trial(shared_data / "btk-plugingait" / "PiG_Motion-FlatFoot-Full.c3d", **_settings(),
+                           subject_info={}, is_static=False, **paths)
     assert sorted(p.name for p in out.iterdir()) == ["walk.csv", "walk.trc", "walk_markers.json", "walk_qc.png"]
     t = read_trc(paths["out_trc"])
     assert t.rate_hz == 100.0 and t.first_frame == 147 and t.n_frames == 315
@@ -48,8 +54,8 @@ def test_btk_walk_end_to_end(shared_data, tmp_path):
 
 def test_static_trial_single_frame_has_no_events(shared_data, tmp_path):
     out, paths = _outputs(tmp_path, "static")
-    rep = process_trial(shared_data / "btk-plugingait" / "PiG_Calibration-FlatFoot-One.c3d", cfg={}, subject_info={},
-                        is_static=True, **paths)
+    rep = process_trial(shared_data / "btk-plugingait" / "PiG_Calibration-FlatFoot-One.c3d", **_settings(),
+                        subject_info={}, is_static=True, **paths)
     assert rep["static"] and rep["n_events"] is None and rep["orientation"]["method"] == "static_pelvis"
     t = read_trc(paths["out_trc"])
     assert t.n_frames == 1
@@ -61,9 +67,9 @@ def test_static_trial_single_frame_has_no_events(shared_data, tmp_path):
 
 def test_opensim_walk_with_moving_mean_and_mm(shared_data, tmp_path):
     out, paths = _outputs(tmp_path)
-    cfg = {"markers": {"filter": {"method": "moving_mean", "window_frames": 3}, "output_units": "mm"},
-           "events": {"source": "kinematic"}}
-    rep = process_trial(shared_data / "opensim-tutorial5" / "subject01_walk1.trc", cfg=cfg, subject_info={},
+    cfg = _settings({"filter": {"method": "moving_mean", "window_frames": 3}, "output_units": "mm"},
+                    {"source": "kinematic"})
+    rep = process_trial(shared_data / "opensim-tutorial5" / "subject01_walk1.trc", **cfg, subject_info={},
                         is_static=False, **paths)
     assert rep["marker_set"] == "opensim_gait2354" and rep["treadmill"] is True
     assert "Units\tOrig" in paths["out_trc"].read_text().splitlines()[1] and "\tmm\t" in paths["out_trc"].read_text().splitlines()[2]
@@ -77,9 +83,10 @@ def test_subject_marker_map_override(shared_data, tmp_path):
     renamed.write_text(text)
     out, paths = _outputs(tmp_path)
     with pytest.raises(InputError, match=r"renamed\.trc: required markers missing .*R\.Heel"):
-        process_trial(renamed, cfg={}, subject_info={}, is_static=False, **paths)
+        process_trial(renamed, **_settings(), subject_info={}, is_static=False, **paths)
     assert not out.exists() or list(out.iterdir()) == []
-    rep = process_trial(renamed, cfg={}, subject_info={"marker_map": {"RightHeelMarker": "R.Heel"}}, is_static=False, **paths)
+    rep = process_trial(renamed, **_settings(), subject_info={"lab_to_model_markers": {"RightHeelMarker": "R.Heel"}},
+                        is_static=False, **paths)
     assert "R.Heel" in rep["markers"]
 
 
@@ -131,7 +138,7 @@ def test_bad_inputs_leave_nothing(tmp_path, shared_data):
     for problem, path in _bad_inputs(tmp_path, shared_data).items():
         out, paths = _outputs(tmp_path / path.stem)
         with pytest.raises(InputError, match=rf"{path.name}: .*{problem}") as info:
-            process_trial(path, cfg={}, subject_info={}, is_static=False, **paths)
+            process_trial(path, **_settings(), subject_info={}, is_static=False, **paths)
         assert "Fix:" in str(info.value)
         left = list(out.rglob("*")) if out.exists() else []
         assert left == [], f"{path.name} left {left}"
@@ -140,7 +147,7 @@ def test_bad_inputs_leave_nothing(tmp_path, shared_data):
 def test_plain_gait_lab_walk_along_plus_y(shared_data, tmp_path):
     out, paths = _outputs(tmp_path)
     raw = shared_data / "btk-plugingait" / "PiG_Motion3_FF.c3d"
-    process_trial(raw, cfg={"events": {"source": "kinematic"}}, subject_info={}, is_static=False, **paths)
+    process_trial(raw, **_settings(events={"source": "kinematic"}), subject_info={}, is_static=False, **paths)
     assert len(pd.read_csv(paths["out_events_csv"])) >= 4  # at least a stride's heel strikes and toe offs
     rep = json.loads(paths["out_json"].read_text())
     assert "CentreOfMass" not in rep["markers"] and "LFEO" in rep["markers_dropped"]
@@ -155,7 +162,7 @@ def test_demo_subject(repo_root, tmp_path):
     truth = json.loads((demo / "truth_model.json").read_text())
     lab_from_os = np.array(truth["lab_from_opensim"]["rotation"])
     out, paths = _outputs(tmp_path)
-    rep = process_trial(demo / "walk01.c3d", cfg={}, subject_info={}, is_static=False, **paths)
+    rep = process_trial(demo / "walk01.c3d", **_settings(), subject_info={}, is_static=False, **paths)
     R = np.array(rep["orientation"]["rotation_lab_to_opensim"])
     err_deg = np.degrees(np.arccos(np.clip((np.trace(R @ lab_from_os) - 1) / 2, -1, 1)))
     print(f"\ndemo walk: rotation error {err_deg:.3f} deg, walking speed {rep['walking_speed_mps']:.3f} m/s "
@@ -183,6 +190,7 @@ def test_demo_subject(repo_root, tmp_path):
         print(f"demo walk {kind}: {rate * 100:.0f} % of {len(errors)} true events within 2 frames, mean |error| "
               f"{np.mean(np.abs(errors)):.2f} frames (signed {np.mean(errors):+.2f}); errors {errors}")
         assert len(errors) >= 10 and rate >= 0.9
-    rep_s = process_trial(demo / "static01.c3d", tmp_path / "s.trc", None, tmp_path / "s.json", None, {}, {}, True)
+    rep_s = process_trial(demo / "static01.c3d", tmp_path / "s.trc", None, tmp_path / "s.json", None,
+                          settings.section("markers"), settings.section("events"), {}, True)
     R_s = np.array(rep_s["orientation"]["rotation_lab_to_opensim"])
     assert np.allclose(R_s, lab_from_os.T, atol=2e-3)  # static: same lab, same facing as the walk

@@ -10,15 +10,9 @@ import pytest
 osim = pytest.importorskip("opensim")
 osim.Logger.removeFileSink()  # no opensim.log in the working directory
 
-from gaitmimic.opensim.model import (  # noqa: E402
-    DE_LEVA_MALE,
-    PIG_MARKERS,
-    SCALE_MEASUREMENTS,
-    build_model,
-    coordinate_names,
-    segment_lengths,
-    write_measurement_set,
-)
+from gaitmimic.opensim.model.anthropometry import DE_LEVA_MALE, segment_lengths  # noqa: E402
+from gaitmimic.opensim.model.builtin import build_model, coordinate_names  # noqa: E402
+from gaitmimic.opensim.model.plugin_gait_markers import PIG_MARKERS, SCALE_MEASUREMENTS, write_measurement_set  # noqa: E402
 
 GAIT2392_COORDINATES = (
     "pelvis_tilt pelvis_list pelvis_rotation pelvis_tx pelvis_ty pelvis_tz "

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from gaitmimic import settings
 from gaitmimic.errors import InputError
-from gaitmimic.opensim.ik import run_ik
-from gaitmimic.opensim.scale import scale_subject
+from gaitmimic.opensim.stage import run_ik, scale_subject
 
 from _opensim_cases import marker_stage_trc
 
@@ -20,6 +20,9 @@ def pig(shared_data, tmp_path_factory):
     raw = shared_data / "btk-plugingait"
     return (marker_stage_trc(raw / "PiG_Calibration-FlatFoot-Full.c3d", out, True),
             marker_stage_trc(raw / "PiG_Calibration-FlatFoot-One.c3d", out, True))
+
+
+BUILTIN, SCALE, IK = settings.section("model", {"generic": "builtin"}), settings.section("scale"), settings.section("ik")
 
 
 def _nothing_written(folder):
@@ -34,11 +37,11 @@ def test_a_file_that_is_not_a_model(pig, tmp_path):
     out.mkdir()
     with pytest.raises(InputError, match="not an OpenSim model") as err:
         scale_subject(pig[0], out / "s.osim", out / "scale_report.json", subject="s", mass_kg=70, height_m=1.7,
-                      model_cfg={"generic": str(bogus)})
+                      model=settings.section("model", {"generic": str(bogus)}), scale=SCALE)
     print(f"\n{err.value}")
     assert str(bogus) in str(err.value) and "Fix:" in str(err.value)
     with pytest.raises(InputError, match="not an OpenSim model"):
-        run_ik(bogus, pig[0], out / "walk.mot", out / "walk_ik_summary.json")
+        run_ik(bogus, pig[0], out / "walk.mot", out / "walk_ik_summary.json", model=BUILTIN, ik=IK)
     assert _nothing_written(out)
 
 
@@ -50,19 +53,20 @@ def test_a_marker_set_naming_markers_not_in_the_data(shared_data, tmp_path):
     out.mkdir()
     with pytest.raises(InputError, match="names markers that are not in the data: R.Heal") as err:
         scale_subject(tut / "subject01_static.trc", out / "s.osim", out / "scale_report.json", subject="s",
-                      mass_kg=72.6, height_m=1.8, model_cfg={"generic": str(tut / "gait2354_simbody.osim"),
-                                                             "marker_set": str(typo)})
+                      mass_kg=72.6, height_m=1.8, scale=SCALE,
+                      model=settings.section("model", {"generic": str(tut / "gait2354_simbody.osim"), "marker_set": str(typo)}))
     print(f"\n{err.value}")
     assert _nothing_written(out)
 
 
 def test_ik_with_a_model_whose_markers_are_not_in_the_trial(shared_data, tmp_path):
-    from gaitmimic.opensim.model import build_model     # Plug-in Gait markers against the tutorial's marker names
+    from gaitmimic.opensim.model.builtin import build_model     # Plug-in Gait markers against the tutorial's marker names
     model = build_model(1.8, 72.6, tmp_path / "builtin.osim")
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(InputError, match="not in the data") as err:
-        run_ik(model, shared_data / "opensim-tutorial5" / "subject01_walk1.trc", out / "walk.mot", out / "walk_ik_summary.json")
+        run_ik(model, shared_data / "opensim-tutorial5" / "subject01_walk1.trc", out / "walk.mot", out / "walk_ik_summary.json",
+               model=BUILTIN, ik=IK)
     print(f"\n{err.value}")
     assert _nothing_written(out)
 
@@ -73,7 +77,7 @@ def test_a_static_trial_of_another_subject(pig, tmp_path):
     out.mkdir()
     with pytest.raises(InputError, match="implausible segment scale factors") as err:
         scale_subject(pig[0], out / "s.osim", out / "scale_report.json", subject="s", mass_kg=100, height_m=2.2,
-                      model_cfg={"generic": "builtin"})
+                      model=BUILTIN, scale=SCALE)
     print(f"\n{err.value}")
     assert re.search(r"torso 0\.[0-6]\d", str(err.value)) and "another subject" in str(err.value)
     assert _nothing_written(out)
@@ -82,18 +86,18 @@ def test_a_static_trial_of_another_subject(pig, tmp_path):
 def test_no_static_trial_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="no static"):
         scale_subject(None, tmp_path / "s.osim", tmp_path / "r.json", subject="s", mass_kg=70, height_m=1.7,
-                      model_cfg={"generic": "builtin"})
+                      model=BUILTIN, scale=SCALE)
     assert _nothing_written(tmp_path)
 
 
 def test_a_one_frame_static_trial_is_an_error_unless_a_standing_window_is_named(pig, tmp_path):
     with pytest.raises(InputError, match=r"has only 0.000 s \(1 frame"):
         scale_subject(pig[1], tmp_path / "s.osim", tmp_path / "r.json", subject="s", mass_kg=47.5, height_m=1.505,
-                      model_cfg={"generic": "builtin"})
+                      model=BUILTIN, scale=SCALE)
     assert _nothing_written(tmp_path)
     # subject.yaml's standing_trial + standing_window_s: scale from that window instead
     report = scale_subject(pig[1], tmp_path / "s.osim", tmp_path / "r.json", subject="s", mass_kg=47.5, height_m=1.505,
-                           model_cfg={"generic": "builtin"}, standing_trc=pig[0], standing_window_s=(0.1, 0.6))
+                           model=BUILTIN, scale=SCALE, standing_trc=pig[0], standing_window_s=(0.1, 0.6))
     print(f"\nscaled from: {report['source']}, femur factor {report['scale_factors']['femur_r'][0]:.3f}")
     assert report["source"].startswith("standing window 0.1-0.6 s")
     assert report["time_range_s"][1] - report["time_range_s"][0] == pytest.approx(0.5, abs=0.011)
@@ -104,5 +108,5 @@ def test_a_standing_trial_without_a_window_is_not_taken_for_a_static_trial(pig, 
     """No static trial: the workflow passes the named standing trial as both inputs; without a window -> error."""
     with pytest.raises(InputError, match="standing_window_s"):
         scale_subject(pig[0], tmp_path / "s.osim", tmp_path / "r.json", subject="s", mass_kg=47.5, height_m=1.505,
-                      model_cfg={"generic": "builtin"}, standing_trc=pig[0], standing_window_s=None)
+                      model=BUILTIN, scale=SCALE, standing_trc=pig[0], standing_window_s=None)
     assert _nothing_written(tmp_path)

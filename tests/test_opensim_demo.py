@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 import yaml
 
-from gaitmimic.opensim.ik import run_ik
+from gaitmimic import settings
+from gaitmimic.io.trc import read_trc, write_trc
 from gaitmimic.opensim.runtime import load_model
-from gaitmimic.opensim.scale import scale_subject
-from gaitmimic.opensim.trcdata import read_trc, write_trc
+from gaitmimic.opensim.stage import run_ik, scale_subject
+from gaitmimic.opensim.trials import select_time
 
 from _opensim_cases import marker_stage_trc, mot_columns, rmse_deg
 
@@ -30,7 +31,7 @@ def demo(repo_root, tmp_path_factory):
     info = yaml.safe_load((folder / "subject.yaml").read_text())
     static = marker_stage_trc(folder / "static01.c3d", out, True)
     walk = marker_stage_trc(folder / "walk01.c3d", out, False)
-    data = read_trc(walk).select_time(-1.0, IK_SECONDS)
+    data = select_time(read_trc(walk), -1.0, IK_SECONDS)
     write_trc(out / "walk01_part.trc", data)
     return folder, out, info, static, out / "walk01_part.trc"
 
@@ -57,7 +58,8 @@ def test_scaled_segment_lengths_match_the_generator(demo, generic_height_m):
     height = generic_height_m or info["height_m"]
     osim = out / f"scaled_{height}.osim"
     report = scale_subject(static, osim, out / f"scale_{height}.json", subject="demo01", mass_kg=info["mass_kg"],
-                           height_m=height, model_cfg={"generic": "builtin"}, log_file=out / "opensim.log")
+                           height_m=height, model=settings.section("model"), scale=settings.section("scale"),
+                           log_file=out / "opensim.log")
     got = _segment_lengths(osim)
     want = {"thigh": truth["segment_lengths_m"]["thigh"], "shank": truth["segment_lengths_m"]["shank"],
             "thigh_l": truth["segment_lengths_m"]["thigh"], "shank_l": truth["segment_lengths_m"]["shank"],
@@ -72,8 +74,10 @@ def test_ik_recovers_the_generator_angles(demo):
     folder, out, info, static, walk = demo
     osim = out / "demo01.osim"
     scale_subject(static, osim, out / "scale_report.json", subject="demo01", mass_kg=info["mass_kg"],
-                  height_m=info["height_m"], model_cfg={"generic": "builtin"}, log_file=out / "opensim.log")
-    summary = run_ik(osim, walk, out / "walk01.mot", out / "walk01_ik_summary.json", log_file=out / "opensim.log")
+                  height_m=info["height_m"], model=settings.section("model"), scale=settings.section("scale"),
+                  log_file=out / "opensim.log")
+    summary = run_ik(osim, walk, out / "walk01.mot", out / "walk01_ik_summary.json", model=settings.section("model"),
+                     ik=settings.section("ik"), log_file=out / "opensim.log")
     t_ref, ref = mot_columns(folder / "walk01_truth.mot")
     t, x = mot_columns(out / "walk01.mot")
     errors = {c: rmse_deg(t_ref, ref[c], t, x[c]) for c in ANGLES}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gaitmimic.opensim.ik import run_ik
-from gaitmimic.opensim.scale import scale_subject
+from gaitmimic import settings
+from gaitmimic.opensim.stage import run_ik, scale_subject
 
 from _opensim_cases import PIG_SUBJECTS, gait_numbers, marker_stage_trc, mot_columns
 
@@ -16,17 +16,17 @@ def subject_run(request, shared_data, tmp_path_factory):
     name = request.param
     static, walk, mass, height = PIG_SUBJECTS[name]
     g2392 = shared_data / "opensim-gait2392"
-    model_cfg = {"generic": str(g2392 / "gait2392_thelen2003muscle.osim"),
-                 "marker_set": str(g2392 / "gait2392_Scale_MarkerSet.xml"),
-                 "marker_map": "plugin_gait_to_opensim_example"}
+    model = settings.section("model", {"generic": str(g2392 / "gait2392_thelen2003muscle.osim"),
+                                       "marker_set": str(g2392 / "gait2392_Scale_MarkerSet.xml"),
+                                       "model_to_data_markers": "plugin_gait_to_opensim_example"})
     out = tmp_path_factory.mktemp(f"g2392_{name}")
     raw = shared_data / "btk-plugingait"
     static_trc = marker_stage_trc(raw / f"{static}.c3d", out, True)
     walk_trc = marker_stage_trc(raw / f"{walk}.c3d", out, False)
     report = scale_subject(static_trc, out / f"{name}.osim", out / "scale_report.json", subject=name, mass_kg=mass,
-                           height_m=height, model_cfg=model_cfg, log_file=out / "opensim.log")
+                           height_m=height, model=model, scale=settings.section("scale"), log_file=out / "opensim.log")
     summary = run_ik(out / f"{name}.osim", walk_trc, out / f"{walk}.mot", out / f"{walk}_ik_summary.json",
-                     model_cfg=model_cfg, log_file=out / "opensim.log")
+                     model=model, ik=settings.section("ik"), log_file=out / "opensim.log")
     return name, out, walk, report, summary
 
 

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from gaitmimic.opensim.ik import run_ik
-from gaitmimic.opensim.scale import scale_subject
+from gaitmimic import settings
+from gaitmimic.opensim.stage import run_ik, scale_subject
 
 from _opensim_cases import PIG_SUBJECTS, gait_numbers, marker_stage_trc
 
@@ -25,9 +25,10 @@ def subject_run(request, shared_data, tmp_path_factory):
     static_trc = marker_stage_trc(raw / f"{static}.c3d", out, True)
     walk_trc = marker_stage_trc(raw / f"{walk}.c3d", out, False)
     report = scale_subject(static_trc, out / f"{name}.osim", out / "scale_report.json", subject=name,
-                           mass_kg=mass, height_m=height, model_cfg={"generic": "builtin"}, log_file=out / "opensim.log")
+                           mass_kg=mass, height_m=height, model=settings.section("model"), scale=settings.section("scale"),
+                           log_file=out / "opensim.log")
     summary = run_ik(out / f"{name}.osim", walk_trc, out / f"{walk}.mot", out / f"{walk}_ik_summary.json",
-                     log_file=out / "opensim.log")
+                     model=settings.section("model"), ik=settings.section("ik"), log_file=out / "opensim.log")
     return name, out, walk, report, summary
 
 

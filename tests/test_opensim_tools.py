@@ -7,20 +7,21 @@ import locale
 import numpy as np
 import pytest
 
+from gaitmimic import settings
+from gaitmimic.io.markerdata import MarkerTrial
+from gaitmimic.io.mot import read_mot_arrays
+from gaitmimic.io.trc import read_trc, write_trc
 from gaitmimic.opensim import marker_sets
-from gaitmimic.opensim.ik import run_ik
-from gaitmimic.opensim.reports import read_table
 from gaitmimic.opensim.runtime import force_c_locale, import_opensim
-from gaitmimic.opensim.scale import scale_subject
 from gaitmimic.opensim.setup_xml import write_scale_setup
-from gaitmimic.opensim.trcdata import TrcData, apply_marker_map, read_trc, write_trc
+from gaitmimic.opensim.stage import run_ik, scale_subject
+from gaitmimic.opensim.trials import select_time, to_model_markers
 
 
 def _trial():
-    t = np.arange(5) / 100.0
     xyz = np.arange(5 * 3 * 3, dtype=float).reshape(5, 3, 3) / 100.0
     xyz[2, 1] = np.nan
-    return TrcData(["LPSI", "RPSI", "LASI"], t, xyz)
+    return MarkerTrial(["LPSI", "RPSI", "LASI"], xyz, rate_hz=100.0)
 
 
 def test_trc_roundtrip_keeps_gaps_and_opensim_reads_it(tmp_path):
@@ -47,7 +48,7 @@ def test_reader_accepts_mm_and_blank_fields(tmp_path):
 
 def test_marker_map_renames_and_averages():
     data = _trial()
-    mapped = apply_marker_map(data, {"V.Sacral": ["LPSI", "RPSI"], "L.ASIS": "LASI", "Absent": "XYZ"})
+    mapped = to_model_markers(data, {"V.Sacral": ["LPSI", "RPSI"], "L.ASIS": "LASI", "Absent": "XYZ"})
     assert mapped.labels == ["V.Sacral", "L.ASIS"]
     np.testing.assert_allclose(mapped.marker("V.Sacral")[0], (data.xyz_m[0, 0] + data.xyz_m[0, 1]) / 2)
     assert np.isnan(mapped.marker("V.Sacral")[2]).all()          # missing when any source is missing
@@ -59,7 +60,7 @@ def test_builtin_model_measurements_are_understood():
     assert set(m["foot_l"]["bodies"]) == {"talus_l", "calcn_l", "toes_l"}
     w = marker_sets.marker_weights(["RASI", "RTHI", "RWRA", "Unknown"], "plugin_gait", {"RTHI": 3})
     assert w == {"RASI": 10.0, "RTHI": 3.0, "RWRA": 0.0, "Unknown": 1.0}
-    assert marker_sets.placement_weights(["R.ASIS", "R.Thigh.Upper"], "opensim_example", None) == {"R.ASIS": 1000.0, "R.Thigh.Upper": 1.0}
+    assert marker_sets.placement_weights(["R.ASIS", "R.Thigh.Upper"], "opensim_gait2354", {}) == {"R.ASIS": 1000.0, "R.Thigh.Upper": 1.0}
 
 
 def test_scale_setup_file_loads_in_opensim_under_a_comma_locale(tmp_path):
@@ -84,20 +85,22 @@ def test_scale_setup_file_loads_in_opensim_under_a_comma_locale(tmp_path):
 
 def test_frames_with_too_few_markers_are_flagged(shared_data, tmp_path):
     tut = shared_data / "opensim-tutorial5"
-    model_cfg = {"generic": str(tut / "gait2354_simbody.osim"), "marker_set": str(tut / "gait2354_Scale_MarkerSet.xml")}
+    model = settings.section("model", {"generic": str(tut / "gait2354_simbody.osim"),
+                                       "marker_set": str(tut / "gait2354_Scale_MarkerSet.xml")})
     scale_subject(tut / "subject01_static.trc", tmp_path / "m.osim", tmp_path / "r.json", subject="s", mass_kg=72.6,
-                  height_m=1.8, model_cfg=model_cfg)
-    walk = read_trc(tut / "subject01_walk1.trc").select_time(0.0, 0.5)
+                  height_m=1.8, model=model, scale=settings.section("scale"))
+    walk = select_time(read_trc(tut / "subject01_walk1.trc"), 0.0, 0.5)
     walk.xyz_m[10:13, 5:] = np.nan                # frames 10-12 keep 5 of 41 markers
     walk.xyz_m[20, 0] = np.nan                    # frame 20 misses one marker only
     walk.xyz_m[25] = np.nan                       # frame 25 has no marker at all: OpenSim cannot solve it
     write_trc(tmp_path / "walk.trc", walk)
-    s = run_ik(tmp_path / "m.osim", tmp_path / "walk.trc", tmp_path / "w.mot", tmp_path / "w.json", model_cfg=model_cfg)
+    s = run_ik(tmp_path / "m.osim", tmp_path / "walk.trc", tmp_path / "w.mot", tmp_path / "w.json", model=model,
+               ik=settings.section("ik"))
     print(f"\nflagged {s['flagged_frames']}, missing markers {s['frames_missing_markers']}, min markers {s['min_markers']}")
     assert s["flagged_frames"] == [10, 11, 12, 25]
     assert s["frames_missing_markers"] == [10, 11, 12, 20, 25]
     assert s["per_frame"]["n_markers"][10] < s["min_markers"] <= s["per_frame"]["n_markers"][20]
     assert s["interpolated_frames"] == [25] and s["per_frame"]["rms_m"][25] is None
-    t, mot = read_table(tmp_path / "w.mot")[1:]
+    t, mot = read_mot_arrays(tmp_path / "w.mot")[1:]
     assert len(t) == len(walk.time_s) == s["n_frames"]          # the .mot still covers every frame
     assert np.all(np.isfinite(mot))

@@ -13,16 +13,21 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from gaitmimic.opensim.ik import run_ik
-from gaitmimic.opensim.reports import read_table
+from gaitmimic import settings
+from gaitmimic.io.mot import read_mot_arrays
 from gaitmimic.opensim.runtime import import_opensim
-from gaitmimic.opensim.scale import scale_subject
+from gaitmimic.opensim.stage import run_ik, scale_subject
 
 from _opensim_cases import mot_columns, rmse_deg
 
 COMPARED = ["pelvis_tilt", "pelvis_list", "pelvis_rotation", "hip_flexion_r", "hip_adduction_r", "hip_rotation_r",
             "knee_angle_r", "ankle_angle_r", "hip_flexion_l", "hip_adduction_l", "hip_rotation_l", "knee_angle_l",
             "ankle_angle_l", "lumbar_extension", "lumbar_bending", "lumbar_rotation"]
+
+
+def _tutorial_model(tut):
+    return settings.section("model", {"generic": str(tut / "gait2354_simbody.osim"),
+                                      "marker_set": str(tut / "gait2354_Scale_MarkerSet.xml")})
 
 
 @pytest.fixture(scope="module")
@@ -39,19 +44,19 @@ def runs(shared_data, tmp_path_factory):
     setup = ET.parse(tut / "gait2354_Setup_Scale.xml").getroot()
     manual = {s.findtext("segment").strip(): float(s.findtext("scales").split()[0]) for s in setup.iter("Scale")}
     ours = tmp_path_factory.mktemp("ours")
-    model_cfg = {"generic": str(tut / "gait2354_simbody.osim"), "marker_set": str(tut / "gait2354_Scale_MarkerSet.xml")}
+    model = _tutorial_model(tut)
     report = scale_subject(tut / "subject01_static.trc", ours / "subject01.osim", ours / "scale_report.json",
-                           subject="subject01", mass_kg=72.6, height_m=1.8034, model_cfg=model_cfg,
-                           scale_cfg={"time_range_s": [1.0, 2.0], "placement_time_range_s": [1.0, 1.01],
-                                      "manual_scale_factors": manual}, log_file=ours / "opensim.log")
+                           subject="subject01", mass_kg=72.6, height_m=1.8034, model=model,
+                           scale=settings.section("scale", {"time_range_s": [1.0, 2.0], "placement_time_range_s": [1.0, 1.01],
+                                                            "manual_scale_factors": manual}), log_file=ours / "opensim.log")
     summary = run_ik(ours / "subject01.osim", tut / "subject01_walk1.trc", ours / "walk1.mot", ours / "walk1_ik_summary.json",
-                     model_cfg=model_cfg, log_file=ours / "opensim.log")
+                     model=model, ik=settings.section("ik"), log_file=ours / "opensim.log")
     return theirs, ours, report, summary
 
 
 def test_ik_marker_rms_no_worse_than_tutorial(runs):
     theirs, ours, _, summary = runs
-    labels, t_theirs, err = read_table(theirs / "subject01_ik_marker_errors.sto")
+    labels, t_theirs, err = read_mot_arrays(theirs / "subject01_ik_marker_errors.sto")
     rms_theirs = err[:, labels.index("marker_error_RMS")]
     t = np.array(summary["per_frame"]["time_s"])
     rms_ours = np.array(summary["per_frame"]["rms_m"])
@@ -89,10 +94,11 @@ def test_our_defaults_on_the_tutorial(runs, shared_data, tmp_path):
     the tutorial overrides femur/tibia with manual factors, which is why its angles differ by a few degrees."""
     theirs, _, _, tutorial_summary = runs
     tut = shared_data / "opensim-tutorial5"
-    model_cfg = {"generic": str(tut / "gait2354_simbody.osim"), "marker_set": str(tut / "gait2354_Scale_MarkerSet.xml")}
+    model = _tutorial_model(tut)
     report = scale_subject(tut / "subject01_static.trc", tmp_path / "s.osim", tmp_path / "r.json", subject="subject01",
-                           mass_kg=72.6, height_m=1.8034, model_cfg=model_cfg)
-    summary = run_ik(tmp_path / "s.osim", tut / "subject01_walk1.trc", tmp_path / "w.mot", tmp_path / "w.json", model_cfg=model_cfg)
+                           mass_kg=72.6, height_m=1.8034, model=model, scale=settings.section("scale"))
+    summary = run_ik(tmp_path / "s.osim", tut / "subject01_walk1.trc", tmp_path / "w.mot", tmp_path / "w.json", model=model,
+                     ik=settings.section("ik"))
     t_ref, ref = mot_columns(theirs / "subject01_walk1_ik.mot")
     t, x = mot_columns(tmp_path / "w.mot")
     errors = {c: rmse_deg(t_ref, ref[c], t, x[c]) for c in COMPARED}

@@ -5,10 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gaitmimic import settings
 from gaitmimic.io.c3d import read_c3d
 from gaitmimic.markers.marker_sets import role_markers
 from gaitmimic.markers.stage import prepare_trial
 from gaitmimic.markers.orientation import apply_orientation, detect_orientation, rotation_from_axes
+
+
+MARKERS = settings.section("markers")
+AUTO = MARKERS.orientation  # the markers.orientation settings, all defaults
 
 
 def _walker(n=300, rate=100.0, speed=1.2):
@@ -44,7 +49,7 @@ def test_recovers_known_rotation(heading_deg, up):
     R_true = rotation_from_axes(up_lab, fwd_lab)  # lab -> OpenSim
     shift = np.array([1.5, -2.0, 0.0]) if up == "z" else np.array([1.5, 0.0, -2.0])
     to_lab = lambda p: p @ R_true + shift  # noqa: E731  (inverse of p_os = R p_lab)
-    o = detect_orientation(to_lab(front), to_lab(back), [to_lab(f) for f in feet], to_lab(head), {})
+    o = detect_orientation(to_lab(front), to_lab(back), [to_lab(f) for f in feet], to_lab(head), AUTO)
     err = _angle_deg(o.R, R_true)
     print(f"heading {heading_deg} deg, {up} up: recovered rotation error {err:.4f} deg, method {o.method}")
     assert err < 0.5
@@ -57,22 +62,24 @@ def test_treadmill_and_static_use_the_foot_and_pelvis_axes():
     front, back, feet, head = _walker(speed=0.0)
     R_true = rotation_from_axes(np.array([0, 0, 1.0]), np.array([0, -1.0, 0]))  # facing lab -Y, Z up
     to_lab = lambda p: p @ R_true  # noqa: E731
-    o = detect_orientation(to_lab(front), to_lab(back), [to_lab(f) for f in feet], to_lab(head), {})
+    o = detect_orientation(to_lab(front), to_lab(back), [to_lab(f) for f in feet], to_lab(head), AUTO)
     assert o.method == "foot_axis" and _angle_deg(o.R, R_true) < 0.5
-    o = detect_orientation(to_lab(front), to_lab(back), [to_lab(f) for f in feet], to_lab(head), {}, is_static=True)
+    o = detect_orientation(to_lab(front), to_lab(back), [to_lab(f) for f in feet], to_lab(head), AUTO, is_static=True)
     assert o.method == "static_pelvis" and _angle_deg(o.R, R_true) < 0.5
 
 
 def test_explicit_override():
     front, back, feet, head = _walker()
-    o = detect_orientation(front, back, feet, head, {"mode": "explicit", "vertical_axis": "+z", "forward_axis": "-y"})
+    explicit = settings.section("markers", {"orientation": {"mode": "explicit", "vertical_axis": "+z",
+                                                            "forward_axis": "-y"}}).orientation
+    o = detect_orientation(front, back, feet, head, explicit)
     assert np.allclose(o.R, [[0, -1, 0], [0, 0, 1], [-1, 0, 0]])
 
 
 def test_floor_moved_when_lab_origin_is_not_the_floor():
     front, back, feet, head = _walker()
     lift = np.array([0.0, 0.8, 0.0])
-    o = detect_orientation(front + lift, back + lift, [f + lift for f in feet], head + lift, {})
+    o = detect_orientation(front + lift, back + lift, [f + lift for f in feet], head + lift, AUTO)
     lowest = min(np.min(apply_orientation(f + lift, o)[:, 1]) for f in feet)
     assert lowest == pytest.approx(0.01, abs=2e-3)
 
@@ -80,7 +87,7 @@ def test_floor_moved_when_lab_origin_is_not_the_floor():
 @pytest.mark.parametrize("name", ["PiG_Motion-FlatFoot-Full", "PiG_Motion-FlatFoot-Hole", "PiG_Motion3_FF"])
 def test_btk_walks_come_out_y_up_along_plus_x(shared_data, name):
     raw = read_c3d(shared_data / "btk-plugingait" / f"{name}.c3d")
-    p = prepare_trial(raw, {}, {}, is_static=False)
+    p = prepare_trial(raw, MARKERS, {}, is_static=False)
     pelvis = np.nanmean(np.stack([role_markers(p.clean, p.marker_set, "pelvis_front"),
                                   role_markers(p.clean, p.marker_set, "pelvis_back")]), axis=0)
     ok = np.isfinite(pelvis[:, 0])
@@ -95,7 +102,7 @@ def test_btk_walks_come_out_y_up_along_plus_x(shared_data, name):
 
 def test_btk_static_faces_plus_x(shared_data):
     raw = read_c3d(shared_data / "btk-plugingait" / "PiG_Calibration-FlatFoot-Full.c3d")
-    p = prepare_trial(raw, {}, {}, is_static=True)
+    p = prepare_trial(raw, MARKERS, {}, is_static=True)
     mean = lambda role: np.nanmean(role_markers(p.clean, p.marker_set, role), axis=0)  # noqa: E731
     pelvis_axis = mean("pelvis_front") - mean("pelvis_back")
     foot_axis = mean("toe_l") - mean("heel_l") + mean("toe_r") - mean("heel_r")
@@ -123,7 +130,7 @@ def test_treadmill_forward_from_stance_foot_motion():
     R_true = rotation_from_axes(np.array([0, 0, 1.0]), np.array([np.cos(2.0), np.sin(2.0), 0.0]))
     to_lab = lambda p: p @ R_true  # noqa: E731
     o = detect_orientation(to_lab(pelvis + [0.1, 0, 0]), to_lab(pelvis - [0.08, 0, 0]), [to_lab(f) for f in feet],
-                           to_lab(pelvis + [0, 0.7, 0]), {})
+                           to_lab(pelvis + [0, 0.7, 0]), AUTO)
     print(f"treadmill: method {o.method}, rotation error {_angle_deg(o.R, R_true):.3f} deg")
     assert o.method == "stance_foot_motion" and _angle_deg(o.R, R_true) < 0.5
 
@@ -131,7 +138,7 @@ def test_treadmill_forward_from_stance_foot_motion():
 def test_opensim_tutorial_treadmill_walk_keeps_lab_axes(shared_data):
     from gaitmimic.io.trc import read_trc
 
-    p = prepare_trial(read_trc(shared_data / "opensim-tutorial5" / "subject01_walk1.trc"), {}, {}, is_static=False)
+    p = prepare_trial(read_trc(shared_data / "opensim-tutorial5" / "subject01_walk1.trc"), MARKERS, {}, is_static=False)
     err = _angle_deg(p.orientation.R, np.eye(3))
     print(f"tutorial walk (Y up, walking along +X on a treadmill): {p.orientation.method}, {err:.2f} deg from identity")
     assert p.orientation.method == "stance_foot_motion" and err < 1.0

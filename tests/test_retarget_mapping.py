@@ -10,9 +10,10 @@ pytest.importorskip("opensim")
 
 from retarget_helpers import builtin_model, write_mot  # noqa: E402
 
-from gaitmimic.sim import humanoid  # noqa: E402
+from gaitmimic import settings  # noqa: E402
 from gaitmimic.frames import rotation_opensim_to_mujoco  # noqa: E402
 from gaitmimic.retarget import joint_mapping, opensim_kinematics, root  # noqa: E402
+from gaitmimic.sim import humanoid  # noqa: E402
 
 N = 20  # samples (100 Hz) per synthetic trial (constant pose)
 
@@ -21,7 +22,9 @@ N = 20  # samples (100 Hz) per synthetic trial (constant pose)
 def setup(tmp_path_factory):
     work = tmp_path_factory.mktemp("mapping")
     osim = builtin_model(work / "builtin.osim")
-    model = humanoid.model_from_root(humanoid.build_humanoid(opensim_kinematics.subject_segments(osim)))
+    ranges = settings.section("retarget").joint_ranges_deg
+    model = humanoid.model_from_root(humanoid.build_humanoid(opensim_kinematics.subject_segments(osim), ranges,
+                                                             scale_masses=True))
     return work, osim, model
 
 

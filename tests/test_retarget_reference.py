@@ -8,16 +8,22 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 pytest.importorskip("opensim")
 
 from retarget_helpers import DEMO, builtin_model  # noqa: E402
 
-from gaitmimic.sim import humanoid  # noqa: E402
+from gaitmimic import settings  # noqa: E402
 from gaitmimic.errors import InputError  # noqa: E402
+from gaitmimic.io.events import write_events  # noqa: E402
+from gaitmimic.io.reference import read_reference, write_reference  # noqa: E402
 from gaitmimic.retarget import checks, gait_phase, stage as pipeline  # noqa: E402
-from gaitmimic.retarget.reference import load_reference, save_reference  # noqa: E402
+from gaitmimic.retarget.reference import loop_reference  # noqa: E402
+from gaitmimic.sim import humanoid  # noqa: E402
+
+CFG = settings.section("retarget")
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +31,16 @@ def demo(tmp_path_factory):
     work = tmp_path_factory.mktemp("demo_ref")
     truth = json.loads((DEMO / "truth_model.json").read_text())
     osim = builtin_model(work / "demo01.osim", truth["height_m"], truth["mass_kg"])
-    xml = pipeline.write_subject_humanoid(osim, work / "humanoid.xml")
+    xml = pipeline.write_subject_humanoid(osim, work / "humanoid.xml", CFG)
     markers_json = work / "walk01_markers.json"
     markers_json.write_text(json.dumps({"treadmill": False, "belt_speed_mps": 0.0}))
-    result = pipeline.retarget_trial(osim, DEMO / "walk01_truth.mot", xml, DEMO / "walk01_truth_events.csv", markers_json)
-    save_reference(result.reference, work / "walk01.npz")
-    return {"result": result, "ref": load_reference(work / "walk01.npz"), "model": humanoid.load_model(xml),
-            "xml": xml, "work": work, "osim": osim}
+    # the demo's ground-truth events (side,event,time_s,frame) as an events table of the marker stage
+    events = work / "walk01_events.csv"
+    write_events(events, pd.read_csv(DEMO / "walk01_truth_events.csv").assign(source="truth"))
+    result = pipeline.retarget_trial(osim, DEMO / "walk01_truth.mot", xml, events, markers_json, cfg=CFG)
+    write_reference(work / "walk01.npz", result.reference)
+    return {"result": result, "ref": read_reference(work / "walk01.npz"), "model": humanoid.load_model(xml),
+            "xml": xml, "work": work, "osim": osim, "events": events}
 
 
 def test_demo_reference_quality(demo):
@@ -50,7 +59,7 @@ def test_demo_reference_quality(demo):
 
 def test_roundtrip_keeps_every_field(demo):
     ref = demo["ref"]
-    again = load_reference(save_reference(ref, demo["work"] / "again.npz"))
+    again = read_reference(write_reference(demo["work"] / "again.npz", ref))
     for name in ("time_s", "qpos", "qvel", "phase", "cycle_starts", "body_xpos", "stride_m"):
         assert np.array_equal(getattr(ref, name), getattr(again, name)), name
     assert again.joint_names == ref.joint_names and again.body_names == ref.body_names
@@ -60,7 +69,7 @@ def test_roundtrip_keeps_every_field(demo):
 def test_loop_has_no_seam_and_advances_one_stride_per_cycle(demo):
     ref, model = demo["ref"], demo["model"]
     for n in (1, 3, 7):
-        looped = ref.loop(n, model)
+        looped = loop_reference(ref, n, model)
         seam = checks.seam_metrics(ref, looped)
         starts = looped.cycle_starts
         adv = looped.qpos[starts[-1] - 1, :2] - looped.qpos[0, :2]
@@ -71,7 +80,7 @@ def test_loop_has_no_seam_and_advances_one_stride_per_cycle(demo):
         assert np.all((looped.phase >= 0) & (looped.phase < 1))
         assert np.allclose(looped.phase[starts[:-1]], 0.0)
     # the root of cycle k+C starts one block advance ahead of cycle k
-    looped = ref.loop(2 * ref.n_cycles)
+    looped = loop_reference(ref, 2 * ref.n_cycles)
     C = ref.n_cycles
     d = looped.qpos[looped.cycle_starts[C], :3] - looped.qpos[0, :3]
     block = ref.qpos[ref.cycle_starts[-1], :2] - ref.qpos[ref.cycle_starts[0], :2]
@@ -90,15 +99,15 @@ def test_phase_is_linear_between_heel_strikes():
 
 def test_bad_inputs_raise_clear_errors(demo, tmp_path):
     with pytest.raises(InputError, match="reference motion not found"):
-        load_reference(tmp_path / "missing.npz")
+        read_reference(tmp_path / "missing.npz")
     with pytest.raises(InputError, match="IK motion file not found"):
-        pipeline.retarget_trial(demo["osim"], tmp_path / "none.mot", demo["xml"])
+        pipeline.retarget_trial(demo["osim"], tmp_path / "none.mot", demo["xml"], cfg=CFG)
     short = tmp_path / "short.mot"
     lines = (DEMO / "walk01_truth.mot").read_text().splitlines()
     end = lines.index("endheader")
     short.write_text("\n".join(lines[:end + 2] + lines[end + 2:end + 2 + 60]) + "\n")  # 0.6 s: < 2 strikes
     with pytest.raises(InputError, match="no complete gait cycle"):
-        pipeline.retarget_trial(demo["osim"], short, demo["xml"], DEMO / "walk01_truth_events.csv")
+        pipeline.retarget_trial(demo["osim"], short, demo["xml"], demo["events"], cfg=CFG)
 
 
 def test_ankle_flexion_equals_opensim_with_a_calcaneus_only_foot(demo):
@@ -107,8 +116,8 @@ def test_ankle_flexion_equals_opensim_with_a_calcaneus_only_foot(demo):
     from gaitmimic.retarget import opensim_kinematics
 
     kin = opensim_kinematics.compute_kinematics(demo["osim"], DEMO / "walk01_truth.mot", 40.0, 6.0)
-    flat = pipeline.retarget_trial(demo["osim"], DEMO / "walk01_truth.mot", demo["xml"], DEMO / "walk01_truth_events.csv",
-                                   cfg={"toe_weight": 0.0}).reference
+    flat = pipeline.retarget_trial(demo["osim"], DEMO / "walk01_truth.mot", demo["xml"], demo["events"],
+                                   cfg=settings.section("retarget", {"toe_weight": 0.0})).reference
     j = humanoid.JOINT_NAMES.index("right_ankle_y") + 7
     k = humanoid.JOINT_NAMES.index("right_knee") + 7
     flat_err = np.rad2deg(np.abs(flat.qpos[:, j] + kin.coordinates["ankle_angle_r"])).max()
@@ -124,7 +133,7 @@ def test_sagittal_plane_reference_keeps_flexion_and_drops_the_rest(demo):
     """retarget.planes: sagittal: knee/ankle flexion as in the full 3D reference (within 1 deg), frontal
     and transverse joints at 0, no torso roll or heading, feet on the floor without sliding."""
     rep_ref = pipeline.retarget_trial(demo["osim"], DEMO / "walk01_truth.mot", demo["xml"],
-                                      DEMO / "walk01_truth_events.csv", cfg={"planes": "sagittal"})
+                                      demo["events"], cfg=settings.section("retarget", {"planes": "sagittal"}))
     sag, full = rep_ref.reference, demo["ref"]
     col = {n: i + 7 for i, n in enumerate(humanoid.JOINT_NAMES)}
     for name in ("right_knee", "left_knee", "right_ankle_y", "left_ankle_y"):
@@ -137,4 +146,4 @@ def test_sagittal_plane_reference_keeps_flexion_and_drops_the_rest(demo):
     assert rep_ref.report["stance_sliding_max_m"] <= 0.02 and rep_ref.report["penetration_max_m"] <= 0.01
     with pytest.raises(ValueError, match="planes"):
         pipeline.retarget_trial(demo["osim"], DEMO / "walk01_truth.mot", demo["xml"],
-                                DEMO / "walk01_truth_events.csv", cfg={"planes": "frontal"})
+                                demo["events"], cfg=settings.section("retarget", {"planes": "frontal"}))

@@ -13,8 +13,11 @@ pytest.importorskip("opensim")
 
 from retarget_helpers import DEMO, REPO, UPSTREAM_SUBJECTS, run_upstream  # noqa: E402
 
-from gaitmimic.sim import humanoid  # noqa: E402
+from gaitmimic import settings  # noqa: E402
 from gaitmimic.retarget import checks, stage as pipeline  # noqa: E402
+from gaitmimic.sim import humanoid  # noqa: E402
+
+CFG = settings.section("retarget")
 
 
 @pytest.fixture(scope="module", params=sorted(UPSTREAM_SUBJECTS))
@@ -34,8 +37,8 @@ def subject(request, tmp_path_factory):
         paths = run_upstream(raw, static, walk, mass, height, out, name)
     except ImportError as exc:
         pytest.skip(f"upstream stage not available yet: {exc}")
-    xml = pipeline.write_subject_humanoid(paths["osim"], out / "humanoid.xml")
-    result = pipeline.retarget_trial(paths["osim"], paths["mot"], xml, paths["events"], paths["markers_json"])
+    xml = pipeline.write_subject_humanoid(paths["osim"], out / "humanoid.xml", CFG)
+    result = pipeline.retarget_trial(paths["osim"], paths["mot"], xml, paths["events"], paths["markers_json"], cfg=CFG)
     return name, result, humanoid.load_model(xml)
 
 

@@ -14,9 +14,13 @@ pytest.importorskip("opensim")
 
 from retarget_helpers import run_tutorial_scale_ik  # noqa: E402
 
-from gaitmimic.sim import humanoid  # noqa: E402
+from gaitmimic import settings  # noqa: E402
+from gaitmimic.io.reference import FIELDS, read_joint_centres, read_reference  # noqa: E402
 from gaitmimic.retarget import checks, gait_phase, grounding, opensim_kinematics, stage as pipeline  # noqa: E402
-from gaitmimic.retarget.reference import FIELDS, load_reference  # noqa: E402
+from gaitmimic.retarget.reference import loop_reference  # noqa: E402
+from gaitmimic.sim import humanoid  # noqa: E402
+
+CFG = settings.section("retarget")
 
 
 @pytest.fixture(scope="module")
@@ -24,15 +28,15 @@ def walk(shared_data, tmp_path_factory):
     work = tmp_path_factory.mktemp("tutorial")
     osim, mot = run_tutorial_scale_ik(shared_data / "opensim-tutorial5", work)
     out = work / "reference"
-    xml = pipeline.write_subject_humanoid(osim, out / "humanoid.xml")
-    cfg = {"playback_video": {"max_seconds": 0.5, "fps": 20}}
+    cfg = settings.section("retarget", {"playback_video": {"max_seconds": 0.5, "fps": 20}})
+    xml = pipeline.write_subject_humanoid(osim, out / "humanoid.xml", cfg)
     result = pipeline.run_retarget_stage(osim, mot, xml, None, None, out / "walk.npz", out / "walk_centres.npz",
                                          out / "walk.json", cfg)
-    pipeline.write_playback(out / "walk.npz", out / "walk_centres.npz", xml, out / "walk.mp4", cfg["playback_video"])
+    pipeline.write_playback(out / "walk.npz", out / "walk_centres.npz", xml, out / "walk.mp4", cfg.playback_video)
     model = humanoid.load_model(xml)
     kin = opensim_kinematics.compute_kinematics(osim, mot, 40.0, 6.0)
     events = gait_phase.detect_events_from_kinematics(kin)
-    return {"result": result, "ref": load_reference(out / "walk.npz"), "model": model, "xml": xml, "kin": kin,
+    return {"result": result, "ref": read_reference(out / "walk.npz"), "model": model, "xml": xml, "kin": kin,
             "events": events, "stance": gait_phase.stance_masks(events, kin.time_s), "out": out, "osim": osim}
 
 
@@ -118,9 +122,7 @@ def test_npz_fields_and_body_positions(walk):
     assert shapes["qpos"] == (T, 28) and shapes["qvel"] == (T, 27) and shapes["joint_names"] == (21,)
     assert shapes["body_xpos"] == (T, len(ref.body_names), 3)
     assert ref.joint_names == list(humanoid.JOINT_NAMES)
-    from gaitmimic.retarget.reference import body_positions
-
-    err = np.abs(body_positions(model, ref.qpos, ref.body_names) - ref.body_xpos).max()
+    err = np.abs(humanoid.body_positions(model, ref.qpos, ref.body_names) - ref.body_xpos).max()
     assert err < 1e-9
     report = json.loads((out / "walk.json").read_text())
     assert report["frames"] == T
@@ -128,7 +130,7 @@ def test_npz_fields_and_body_positions(walk):
 
 def test_loop_seam_is_continuous(walk):
     ref, model = walk["ref"], walk["model"]
-    looped = ref.loop(4, model)
+    looped = loop_reference(ref, 4, model)
     seam = checks.seam_metrics(ref, looped)
     advance = looped.qpos[looped.cycle_starts[-1] - 1, 0] - looped.qpos[0, 0]
     print(f"loop of 4 cycles: {looped.n_frames} frames, advance {advance:.3f} m; seam {seam}")
@@ -147,7 +149,7 @@ def test_pinned_physics_reproduces_the_reference(walk):
 
 
 def test_joint_centres_file_holds_the_result(walk):
-    centres, names = pipeline.load_joint_centres(walk["out"] / "walk_centres.npz")
+    centres, names = read_joint_centres(walk["out"] / "walk_centres.npz")
     assert names == tuple(walk["result"].centre_names)
     assert centres.shape == (walk["ref"].n_frames, len(names), 3)
     assert np.array_equal(centres, walk["result"].opensim_centres)
@@ -169,10 +171,10 @@ def test_treadmill_settings_from_the_marker_stage_and_config(walk, tmp_path):
     mot = walk["ref"].source_mot
     js = tmp_path / "walk_markers.json"
     js.write_text(json.dumps({"treadmill": True, "belt_speed_mps": 1.0}))
-    a = pipeline.retarget_trial(osim, mot, xml, None, js)
+    a = pipeline.retarget_trial(osim, mot, xml, None, js, cfg=CFG)
     js.write_text(json.dumps({"treadmill": False, "belt_speed_mps": 0.0}))
-    b = pipeline.retarget_trial(osim, mot, xml, None, js)
-    c = pipeline.retarget_trial(osim, mot, xml, None, None, {"belt_speed_mps": 0.8})
+    b = pipeline.retarget_trial(osim, mot, xml, None, js, cfg=CFG)
+    c = pipeline.retarget_trial(osim, mot, xml, None, None, cfg=settings.section("retarget", {"belt_speed_mps": 0.8}))
     for name, r in (("json 1.0", a), ("json off", b), ("config 0.8", c)):
         print(f"{name}: treadmill {r.reference.treadmill}, belt {r.reference.belt_speed_mps:.2f} "
               f"({r.report['belt_speed_source']}), speed {r.report['speed_mps']:.3f} m/s, "
@@ -186,9 +188,9 @@ def test_treadmill_settings_from_the_marker_stage_and_config(walk, tmp_path):
 
 def test_stock_sized_humanoid_uses_the_leg_length_ratio(walk, tmp_path):
     """scale_segments false: the stock humanoid (shorter legs) walks the same gait scaled by the leg ratio."""
-    cfg = {"scale_segments": False}
+    cfg = settings.section("retarget", {"scale_segments": False})
     xml = pipeline.write_subject_humanoid(walk["osim"], tmp_path / "stock.xml", cfg)
-    r = pipeline.retarget_trial(walk["osim"], walk["ref"].source_mot, xml, None, None, cfg)
+    r = pipeline.retarget_trial(walk["osim"], walk["ref"].source_mot, xml, None, None, cfg=cfg)
     rep = r.report
     print(f"stock humanoid: leg ratio {rep['leg_length_ratio']:.3f}, speed {rep['speed_mps']:.3f} m/s "
           f"(scaled humanoid {walk['result'].report['speed_mps']:.3f}), belt {rep['belt_speed_mps']:.3f} m/s, "

@@ -7,20 +7,26 @@ import numpy as np
 import pytest
 from dm_control import mjcf
 
+from gaitmimic import settings
+from gaitmimic.sim.humanoid import suite_humanoid_path
 from gaitmimic.task import make_env
-from gaitmimic.task.config import merge_task_cfg
 from gaitmimic.task.physics import body_torque_factor
 from gaitmimic.task.rewards import MIMIC_TERMS, SEED_TERMS
-from gaitmimic.task.synthetic import suite_humanoid_xml, write_synthetic_reference
+from gaitmimic.task.synthetic import write_synthetic_reference
 
 NO_ASSIST = {"assist": {"enabled": False}}
+
+
+def task_settings(cfg):
+    """The task settings with ``cfg`` over the schema's defaults."""
+    return settings.section("task", cfg)
 
 
 @pytest.fixture(scope="module")
 def subject(tmp_path_factory):
     """A humanoid exported through dm_control.mjcf (as the retarget stage writes it) + a synthetic walk."""
     d = tmp_path_factory.mktemp("rl_subject")
-    root = mjcf.from_path(str(suite_humanoid_xml()))
+    root = mjcf.from_path(str(suite_humanoid_path()))
     mjcf.export_with_assets(root, str(d), "humanoid.xml")
     npz = write_synthetic_reference(d / "walk.npz", d / "humanoid.xml")
     return d / "humanoid.xml", [npz]
@@ -28,7 +34,7 @@ def subject(tmp_path_factory):
 
 def test_reference_state_init_puts_humanoid_on_the_frame(subject):
     xml, refs = subject
-    env = make_env(xml, refs, NO_ASSIST, seed=0)
+    env = make_env(xml, refs, task_settings(NO_ASSIST), seed=0)
     env.reset(options={"phase": 0.3})
     task, data = env.task, env.physics.data
     ref = task.refs[0]
@@ -38,7 +44,7 @@ def test_reference_state_init_puts_humanoid_on_the_frame(subject):
     np.testing.assert_allclose(data.qvel, ref.qvel[f], atol=1e-12)
     np.testing.assert_allclose(data.xpos, ref.body_xpos[f], atol=1e-9)
     # seed mode: same frame kind, but velocities zeroed
-    env_s = make_env(xml, refs, {"mode": "seed"}, seed=0)
+    env_s = make_env(xml, refs, task_settings({"mode": "seed"}), seed=0)
     env_s.reset(options={"phase": 0.3})
     np.testing.assert_allclose(env_s.physics.data.qpos, ref.qpos[f], atol=1e-12)
     assert np.all(env_s.physics.data.qvel == 0.0)
@@ -46,7 +52,7 @@ def test_reference_state_init_puts_humanoid_on_the_frame(subject):
 
 def test_zero_residual_with_pinned_root_tracks_reference(subject):
     xml, refs = subject
-    env = make_env(xml, refs, NO_ASSIST, seed=0, evaluation=True)
+    env = make_env(xml, refs, task_settings(NO_ASSIST), seed=0, evaluation=True)
     env.reset(options={"phase": 0.0})
     task = env.task
     m, d = task._m, task._d
@@ -69,7 +75,7 @@ def test_zero_residual_with_pinned_root_tracks_reference(subject):
 
 def test_humanoid_dropped_on_its_back_terminates(subject):
     xml, refs = subject
-    env = make_env(xml, refs, NO_ASSIST, seed=0, evaluation=True)
+    env = make_env(xml, refs, task_settings(NO_ASSIST), seed=0, evaluation=True)
     env.reset(options={"phase": 0.0})
     d = env.physics.data
     d.qpos[2] = 0.25
@@ -90,7 +96,7 @@ def test_humanoid_dropped_on_its_back_terminates(subject):
 def test_drift_ends_training_episodes_but_evaluation_goes_on_until_a_fall(subject):
     xml, refs = subject
     for evaluation in (False, True):
-        env = make_env(xml, refs, NO_ASSIST, seed=0, evaluation=evaluation)
+        env = make_env(xml, refs, task_settings(NO_ASSIST), seed=0, evaluation=evaluation)
         env.reset(options={"phase": 0.0})
         d = env.physics.data
         d.qpos[1] += 2.0  # upright, 2 m beside the reference root (max_root_deviation_m 1.0)
@@ -103,7 +109,7 @@ def test_drift_ends_training_episodes_but_evaluation_goes_on_until_a_fall(subjec
 @pytest.mark.parametrize("mode,terms", [("mimic", MIMIC_TERMS), ("seed", SEED_TERMS)])
 def test_reward_terms_in_unit_interval_and_one_on_reference(subject, mode, terms):
     xml, refs = subject
-    env = make_env(xml, refs, {"mode": mode, **NO_ASSIST}, seed=0)
+    env = make_env(xml, refs, task_settings({"mode": mode, **NO_ASSIST}), seed=0)
     env.reset(options={"phase": 0.5})
     task = env.task
     task._last_action = np.zeros(21)
@@ -125,7 +131,7 @@ def test_reward_terms_in_unit_interval_and_one_on_reference(subject, mode, terms
 
 
 def _returns(xml, refs, seed, mode="mimic"):
-    env = make_env(xml, refs, {"mode": mode}, seed=seed)
+    env = make_env(xml, refs, task_settings({"mode": mode}), seed=seed)
     rng = np.random.default_rng(7)
     out, total = [], 0.0
     env.reset(seed=seed)
@@ -151,7 +157,7 @@ def test_info_keys_and_evaluation_disables_helpers(subject):
     xml, refs = subject
     cfg = {"obs_noise_std": 0.5, "pushes": {"enabled": True}, "gravity_curriculum": {"enabled": True},
            "assist": {"enabled": True}}
-    env = make_env(xml, refs, cfg, seed=0, evaluation=True)
+    env = make_env(xml, refs, task_settings(cfg), seed=0, evaluation=True)
     obs, _ = env.reset(options={"phase": 0.25, "reference_index": 0})
     assert obs.shape == env.observation_space.shape
     assert env.task.assist_level() == 0.0 and env.task.gravity() == pytest.approx(-9.81)
@@ -160,7 +166,7 @@ def test_info_keys_and_evaluation_disables_helpers(subject):
     assert info["ref_qpos"].shape == (28,) and info["ref_body_xpos"].shape[1] == 3
     assert info["time_s"] == pytest.approx(1 / 40)
     np.testing.assert_allclose(env.physics.data.xfrc_applied, 0.0)
-    train = make_env(xml, refs, cfg, seed=0)
+    train = make_env(xml, refs, task_settings(cfg), seed=0)
     assert train.task.assist_level() == 1.0 and train.task.gravity() == pytest.approx(-1.0)
     train.set_progress(0.25)
     assert train.task.assist_level() == pytest.approx(0.5)  # decays to 0 at decay_fraction 0.5
@@ -169,14 +175,14 @@ def test_info_keys_and_evaluation_disables_helpers(subject):
 
 def test_pd_servos_replace_motors_with_stronger_ankles(subject):
     xml, refs = subject
-    env = make_env(xml, refs, {"mimic": {"servo": {"scale_to_body": "none"}}}, seed=0)
+    env = make_env(xml, refs, task_settings({"mimic": {"servo": {"scale_to_body": "none"}}}), seed=0)
     m = env.physics.model
     names = [m.id2name(i, "actuator") for i in range(m.nu)]
     assert names == env.physics.joint_names  # one servo per joint, joint order
     limit = dict(zip(names, m.actuator_forcerange[:, 1]))
     assert limit["right_ankle_y"] == pytest.approx(60.0) and limit["left_hip_y"] == pytest.approx(180.0)
     assert limit["right_knee"] == pytest.approx(80.0)
-    seed_env = make_env(xml, refs, {"mode": "seed"}, seed=0)
+    seed_env = make_env(xml, refs, task_settings({"mode": "seed"}), seed=0)
     assert seed_env.physics.model.actuator_gear[:, 0].max() == pytest.approx(120.0)  # stock motors kept
 
 
@@ -194,7 +200,8 @@ def test_servos_scaled_to_a_heavier_body(subject, tmp_path):
     factor = body_torque_factor(heavy)
     assert factor == pytest.approx(1.5, rel=0.02)
     def servos(scale):
-        return make_env(heavy, refs, {"mimic": {"servo": {"scale_to_body": scale}}}, seed=0).physics.model
+        servo = task_settings({"mimic": {"servo": {"scale_to_body": scale}}})
+        return make_env(heavy, refs, servo, seed=0).physics.model
 
     base, limits, both = servos("none"), servos("limits"), servos("all")
     np.testing.assert_allclose(limits.actuator_forcerange, factor * base.actuator_forcerange, rtol=1e-9)
@@ -206,10 +213,10 @@ def test_servos_scaled_to_a_heavier_body(subject, tmp_path):
 
 def test_stand_task_holds_zero_pose(subject):
     xml, refs = subject
-    env = make_env(xml, refs, {"stand": True}, seed=0)
+    env = make_env(xml, refs, task_settings({"stand": True}), seed=0)
     env.reset()
     assert np.all(env.physics.data.qpos[7:] == 0.0)
-    assert merge_task_cfg({})["mode"] == "mimic"
+    assert settings.section("task").mode == "mimic"
 
 
 def test_vectorised_mimic_reward_equals_reference_formula(subject):
@@ -217,7 +224,7 @@ def test_vectorised_mimic_reward_equals_reference_formula(subject):
     from gaitmimic.task import rewards
 
     xml, refs = subject
-    env = make_env(xml, refs, {}, seed=3)
+    env = make_env(xml, refs, task_settings({}), seed=3)
     task, d = env.task, env.physics.data
     rng = np.random.default_rng(3)
     env.reset()
@@ -237,7 +244,7 @@ def test_non_foot_contact_prefilter_agrees_with_contact_list(subject):
     """The bounding-sphere shortcut never hides a non-foot floor contact that the contact list holds:
     checked on walking steps under random actions and on the humanoid laid down at many heights."""
     xml, refs = subject
-    env = make_env(xml, refs, {}, seed=4)
+    env = make_env(xml, refs, task_settings({}), seed=4)
     task, d = env.task, env.physics.data
     m = env.physics.model.ptr
 
@@ -266,8 +273,8 @@ def test_non_foot_contact_prefilter_agrees_with_contact_list(subject):
 
 def test_velocity_feedforward_shifts_servo_targets_by_kd_over_kp_times_reference_velocity(subject):
     xml, refs = subject
-    plain = make_env(xml, refs, {"mimic": {"servo": {"velocity_feedforward": False}}}, seed=0)
-    ff = make_env(xml, refs, {}, seed=0)  # the default
+    plain = make_env(xml, refs, task_settings({"mimic": {"servo": {"velocity_feedforward": False}}}), seed=0)
+    ff = make_env(xml, refs, task_settings({}), seed=0)  # the default
     for env in (plain, ff):
         env.reset(options={"phase": 0.3, "reference_index": 0})
         env.step(np.zeros(21))

@@ -9,12 +9,20 @@ import numpy as np
 import pytest
 from stable_baselines3.common.callbacks import BaseCallback
 
+from gaitmimic import settings
+from gaitmimic.sim.humanoid import suite_humanoid_path
 from gaitmimic.task import make_env
-from gaitmimic.task.synthetic import suite_humanoid_xml, write_synthetic_reference
-from gaitmimic.train.stage import load_policy, merge_train_cfg, train_policy
+from gaitmimic.task.synthetic import write_synthetic_reference
+from gaitmimic.train.stage import load_policy, total_steps, train_policy
 
+TASK = settings.section("task")
 TINY = {"total_steps": 512, "n_steps": 64, "batch_size": 64, "n_epochs": 1, "checkpoint_every_steps": 128,
         "net_arch": {"pi": [32], "vf": [32]}, "vec_env": "dummy", "envs_per_worker": 1}
+
+
+def train(cfg):
+    """The train settings with ``cfg`` over the schema's defaults."""
+    return settings.section("train", cfg)
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +51,13 @@ def _progress_steps(path):
 def test_kill_and_resume_continues_from_checkpoint(tmp_path, reference):
     out = tmp_path / "policy"
     with pytest.raises(KeyboardInterrupt):
-        train_policy(suite_humanoid_xml(), [reference], out, {}, TINY, n_workers=2, extra_callbacks=[_Kill(300)])
+        train_policy(suite_humanoid_path(), [reference], out, TASK, train(TINY), n_workers=2,
+                     extra_callbacks=[_Kill(300)])
     latest = json.loads((out / "checkpoints" / "latest.json").read_text())
     assert latest["steps"] == 256  # checkpoints at 128 and 256; killed at 300
     assert not (out / "model.zip").exists()
     assert not list(out.glob("**/.*tmp*"))  # no half-written files left behind
-    info = train_policy(suite_humanoid_xml(), [reference], out, {}, TINY, n_workers=2)
+    info = train_policy(suite_humanoid_path(), [reference], out, TASK, train(TINY), n_workers=2)
     assert info["resumed_from_steps"] == 256
     assert info["total_steps"] == 512
     steps = _progress_steps(out / "progress.csv")
@@ -59,16 +68,16 @@ def test_kill_and_resume_continues_from_checkpoint(tmp_path, reference):
         assert (out / name).is_file()
     assert any((out / "tb").iterdir())
     # rerunning a finished job trains nothing more
-    again = train_policy(suite_humanoid_xml(), [reference], out, {}, TINY, n_workers=2)
+    again = train_policy(suite_humanoid_path(), [reference], out, TASK, train(TINY), n_workers=2)
     assert again["total_steps"] == 512 and again["resumed_from_steps"] == 512
 
 
 def test_same_seed_same_policy_and_load_policy(tmp_path, reference):
     cfg = {**TINY, "total_steps": 256, "checkpoint_every_steps": 10_000}
-    a = train_policy(suite_humanoid_xml(), [reference], tmp_path / "a", {}, cfg, n_workers=1)
-    train_policy(suite_humanoid_xml(), [reference], tmp_path / "b", {}, cfg, n_workers=1)
+    a = train_policy(suite_humanoid_path(), [reference], tmp_path / "a", TASK, train(cfg), n_workers=1)
+    train_policy(suite_humanoid_path(), [reference], tmp_path / "b", TASK, train(cfg), n_workers=1)
     pa, pb = load_policy(tmp_path / "a"), load_policy(tmp_path / "b")
-    env = make_env(suite_humanoid_xml(), [reference], pa.task_cfg, seed=0, evaluation=True)
+    env = make_env(suite_humanoid_path(), [reference], pa.task, seed=0, evaluation=True)
     obs, _ = env.reset(options={"phase": 0.0})
     act_a, act_b = pa.act(obs), pb.act(obs)
     np.testing.assert_array_equal(act_a, act_b)
@@ -76,20 +85,22 @@ def test_same_seed_same_policy_and_load_policy(tmp_path, reference):
     # act() applies the saved normalization: raw predict on the raw obs differs
     raw, _ = pa.model.predict(obs, deterministic=True)
     assert not np.allclose(raw, act_a)
-    assert a["task_cfg"]["mode"] == "mimic" and pa.task_cfg["mimic"]["servo"]["kp_base"] > 0
+    assert a["task_cfg"]["mode"] == "mimic" and pa.info["task_cfg"]["mimic"]["servo"]["kp_base"] > 0
 
 
 def test_long_budget_setting():
-    assert merge_train_cfg({"budget": "long"})["total_steps"] == merge_train_cfg({})["long_total_steps"]
-    assert merge_train_cfg({})["total_steps"] == 1_000_000
+    assert total_steps(train({"budget": "long"})) == train({}).long_total_steps
+    assert total_steps(train({})) == 1_000_000
 
 
 def test_changed_settings_do_not_resume_old_checkpoints(tmp_path, reference):
     out = tmp_path / "policy"
     cfg = {**TINY, "total_steps": 128}
-    train_policy(suite_humanoid_xml(), [reference], out, {}, cfg, n_workers=1)
-    longer = train_policy(suite_humanoid_xml(), [reference], out, {}, {**cfg, "total_steps": 256}, n_workers=1)
+    train_policy(suite_humanoid_path(), [reference], out, TASK, train(cfg), n_workers=1)
+    longer = train_policy(suite_humanoid_path(), [reference], out, TASK, train({**cfg, "total_steps": 256}),
+                          n_workers=1)
     assert longer["resumed_from_steps"] == 128  # a longer budget continues
-    changed = train_policy(suite_humanoid_xml(), [reference], out, {}, {**cfg, "gamma": 0.9}, n_workers=1)
+    changed = train_policy(suite_humanoid_path(), [reference], out, TASK, train({**cfg, "gamma": 0.9}),
+                           n_workers=1)
     assert changed["resumed_from_steps"] == 0 and changed["total_steps"] == 128
     assert (out / "checkpoints.stale" / "latest.json").is_file()

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from gaitmimic.task.synthetic import suite_humanoid_xml, write_synthetic_reference
+from gaitmimic import settings
+from gaitmimic.sim.humanoid import suite_humanoid_path
+from gaitmimic.task.synthetic import write_synthetic_reference
 from gaitmimic.train.stage import _make_one
 from gaitmimic.train.vec_env import GroupedSubprocVecEnv
 
@@ -16,7 +18,8 @@ from gaitmimic.train.vec_env import GroupedSubprocVecEnv
 @pytest.fixture(scope="module")
 def env_fns(tmp_path_factory):
     ref = write_synthetic_reference(tmp_path_factory.mktemp("vec_ref") / "walk.npz")
-    return [functools.partial(_make_one, str(suite_humanoid_xml()), [str(ref)], {}, i) for i in range(5)]
+    task = settings.section("task")
+    return [functools.partial(_make_one, str(suite_humanoid_path()), [str(ref)], task, i) for i in range(5)]
 
 
 def test_grouped_workers_match_one_process(env_fns):

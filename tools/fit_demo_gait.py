@@ -2,12 +2,14 @@
 
 Where ``gaitmimic/demo/gait_fourier.json`` comes from:
 
-1. Copy ``../shared/data/opensim-tutorial5`` (OpenSim's Scale/IK example, subject01, 1.80 m, 72.6 kg,
-   gait2354 model, Apache-2.0) to a temporary folder; never write into the shared folder.
+1. Copy the ``opensim-tutorial5`` data folder (OpenSim's Scale/IK example, subject01, 1.80 m, 72.6 kg,
+   gait2354 model, Apache-2.0; given on the command line) to a temporary folder; never write into it.
 2. Run its setups unchanged with opensim 4.6: ``ScaleTool(gait2354_Setup_Scale.xml)``, then
    ``InverseKinematicsTool(subject01_Setup_IK.xml)`` over the whole walk (0-2.5 s instead of 0.4-1.6 s).
-3. Heel strikes from the TRC heel markers (Zeni: heel most anterior relative to the sacral marker,
-   refined by a parabola through the peak), separately for each foot.
+3. Heel strikes and toe offs from the TRC heel and toe markers: the frames of
+   :func:`gaitmimic.markers.events.zeni_events` (heel most anterior / toe most posterior relative to the
+   sacral marker), refined to sub-frame times by a parabola through each peak, separately for each foot.
+   Times are those of the IK motion (the TRC's own time column, as OpenSim reads it).
 4. Gait phase per frame: 0 at right (or left) heel strike, linear between strikes, extrapolated with the
    neighbouring cycle's duration at both ends. Right-side coordinates, pelvis and lumbar: fitted against the
    right-heel-strike phase; left-side coordinates against the left one, then shifted by half a cycle, so
@@ -20,43 +22,29 @@ Where ``gaitmimic/demo/gait_fourier.json`` comes from:
 7. gait2354 has no arms: arm swing is derived, not recorded: ``arm_flex = -0.6 (hip_flexion - mean)``,
    ``elbow_flex = 20 + 0.5 arm_flex``, ``arm_add = -6``, ``arm_rot = 0`` (degrees), same side.
 
-Regenerate: ``.venv/bin/python -m tools.fit_demo_gait`` (needs ``../shared/data``; about a minute).
+Regenerate: ``.venv/bin/python -m tools.fit_demo_gait ../shared/data/opensim-tutorial5`` (about a minute).
 Only the coefficients are committed, never the recording.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from gaitmimic.atomic import write_text
 from gaitmimic.demo.fourier import COEFFICIENTS_JSON, FourierSeries, fit_fourier
 from gaitmimic.io.mot import read_mot_arrays
+from gaitmimic.io.reports import write_json
+from gaitmimic.io.trc import read_trc
+from gaitmimic.markers.events import zeni_events
 
 N_HARMONICS = 6
-TUTORIAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "opensim-tutorial5"
 ARM_GAIN = -0.6
 ELBOW_MEAN_DEG, ELBOW_GAIN = 20.0, 0.5
 ARM_ADD_DEG = -6.0
-
-
-def read_trc_simple(path: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Minimal TRC reader: (labels, time_s (T,), xyz (T, M, 3) in the file's units)."""
-    lines = Path(path).read_text().splitlines()
-    labels = [n for n in lines[3].split("\t")[2:] if n.strip()]
-    rows = []
-    for line in lines[5:]:
-        if not line.strip():
-            continue
-        cells = line.split("\t")[: 2 + 3 * len(labels)]
-        rows.append([float(c) if c.strip() else np.nan for c in cells])
-    data = np.array(rows)
-    return labels, data[:, 1], data[:, 2:].reshape(len(data), len(labels), 3)
 
 
 def run_tutorial_ik(tutorial_dir: Path, workdir: Path) -> Path:
@@ -82,19 +70,27 @@ def run_tutorial_ik(tutorial_dir: Path, workdir: Path) -> Path:
     return work / "walk_ik_full.mot"
 
 
-def zeni_heel_strikes(time_s: np.ndarray, heel_x: np.ndarray, sacrum_x: np.ndarray, min_gap_s: float = 0.6) -> np.ndarray:
-    """Heel-strike times (s): peaks of heel-minus-sacrum forward position, refined by a parabola."""
-    d = heel_x - sacrum_x
+def refined_peak_times(time_s: np.ndarray, d: np.ndarray, peaks: list[int]) -> np.ndarray:
+    """Sub-frame times (s) of the maxima of ``d`` at frames ``peaks``: the vertex of the parabola through
+    each peak and its two neighbours (a peak on the first or last frame has none and is left out)."""
     dt = float(np.median(np.diff(time_s)))
     out: list[float] = []
-    for i in range(1, len(d) - 1):
-        if d[i] >= d[i - 1] and d[i] > d[i + 1] and d[i] > np.nanmax(d) * 0.5:
-            den = d[i - 1] - 2 * d[i] + d[i + 1]
-            frac = 0.5 * (d[i - 1] - d[i + 1]) / den if den != 0 else 0.0
-            t = time_s[i] + frac * dt
-            if not out or t - out[-1] > min_gap_s:
-                out.append(float(t))
+    for i in peaks:
+        if not 0 < i < len(d) - 1:
+            continue
+        den = d[i - 1] - 2 * d[i] + d[i + 1]
+        frac = 0.5 * (d[i - 1] - d[i + 1]) / den if den != 0 else 0.0
+        out.append(float(time_s[i] + frac * dt))
     return np.array(out)
+
+
+def gait_events(time_s: np.ndarray, heel: np.ndarray, toe: np.ndarray, sacrum: np.ndarray, rate_hz: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Heel-strike and toe-off times (s) of one foot: Zeni frames (heel most anterior, toe most posterior
+    relative to the sacrum along X), refined by :func:`refined_peak_times`. Trajectories (n, 3), OpenSim frame."""
+    strikes, toe_offs = zeni_events(heel, toe, sacrum, rate_hz)
+    return (refined_peak_times(time_s, heel[:, 0] - sacrum[:, 0], strikes),
+            refined_peak_times(time_s, sacrum[:, 0] - toe[:, 0], toe_offs))
 
 
 def phase_from_events(time_s: np.ndarray, strikes_s: np.ndarray) -> np.ndarray:
@@ -134,15 +130,19 @@ def contact_phases(tutorial_dir: Path, strikes: dict[str, np.ndarray], toe_offs:
     return out
 
 
-def fit_gait_coefficients(tutorial_dir: Path = TUTORIAL, n_harmonics: int = N_HARMONICS) -> dict:
-    """Run the whole fit (see the module docstring) and return the JSON document as a dict."""
+def fit_gait_coefficients(tutorial_dir: Path, n_harmonics: int = N_HARMONICS) -> dict:
+    """Run the whole fit (see the module docstring) on the ``opensim-tutorial5`` folder ``tutorial_dir``;
+    return the JSON document as a dict."""
     with tempfile.TemporaryDirectory(prefix="gaitmimic_fit_") as tmp:
         mot = run_tutorial_ik(Path(tutorial_dir), Path(tmp))
         names, t, ik = read_mot_arrays(mot)
-    labels, t_trc, xyz = read_trc_simple(Path(tutorial_dir) / "subject01_walk1.trc")
-    sac = xyz[:, labels.index("V.Sacral"), 0]
-    hs = {s: zeni_heel_strikes(t_trc, xyz[:, labels.index(f"{s.upper()}.Heel"), 0], sac) for s in ("r", "l")}
-    to = {s: zeni_heel_strikes(t_trc, -xyz[:, labels.index(f"{s.upper()}.Toe.Tip"), 0], -sac) for s in ("r", "l")}
+    walk = read_trc(Path(tutorial_dir) / "subject01_walk1.trc")
+    if walk.n_frames != len(t):
+        raise ValueError(f"the IK motion has {len(t)} frames, the walk {walk.n_frames}")
+    sac = walk.marker("V.Sacral")
+    hs, to = {}, {}
+    for s in ("r", "l"):
+        hs[s], to[s] = gait_events(t, walk.marker(f"{s.upper()}.Heel"), walk.marker(f"{s.upper()}.Toe.Tip"), sac, walk.rate_hz)
     contacts = contact_phases(Path(tutorial_dir), hs, to)
     phase = {s: phase_from_events(t, hs[s]) for s in ("r", "l")}
     series: dict[str, FourierSeries] = {}
@@ -181,7 +181,7 @@ def fit_gait_coefficients(tutorial_dir: Path = TUTORIAL, n_harmonics: int = N_HA
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tutorial-dir", type=Path, default=TUTORIAL)
+    ap.add_argument("tutorial_dir", type=Path, help="the opensim-tutorial5 data folder (e.g. ../shared/data/opensim-tutorial5)")
     ap.add_argument("--out", type=Path, default=COEFFICIENTS_JSON)
     ap.add_argument("--harmonics", type=int, default=N_HARMONICS)
     args = ap.parse_args(argv)
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
 
     osim.Logger.removeFileSink()  # no opensim.log in the working directory
     doc = fit_gait_coefficients(args.tutorial_dir, args.harmonics)
-    write_text(args.out, json.dumps(doc, indent=1) + "\n")
+    write_json(args.out, doc, indent=1)
     print(f"wrote {args.out}: {len(doc['coordinates'])} coordinates, heel strikes {doc['source_heel_strikes_s']}")
 
 

@@ -6,6 +6,7 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
+from gaitmimic import settings  # noqa: E402
 from gaitmimic.markers.stage import process_trial  # noqa: E402
 
 process_trial(
@@ -14,7 +15,8 @@ process_trial(
     out_events_csv=snakemake.output.events,  # noqa: F821
     out_json=snakemake.output.report,  # noqa: F821
     out_qc_png=snakemake.output.qc,  # noqa: F821
-    cfg={"markers": dict(snakemake.params.markers), "events": dict(snakemake.params.events)},  # noqa: F821
+    markers=settings.section("markers", snakemake.params.markers),  # noqa: F821
+    events=settings.section("events", snakemake.params.events),  # noqa: F821
     subject_info=dict(snakemake.params.subject_info),  # noqa: F821
     is_static=bool(snakemake.params.is_static),  # noqa: F821
 )

@@ -1,4 +1,4 @@
-"""Rule `scale`: processed static trial -> scaled OpenSim model + scale_report.json (gaitmimic.opensim.scale).
+"""Rule `scale`: processed static trial -> scaled OpenSim model + scale_report.json (gaitmimic.opensim.stage).
 
 OpenSim's C++ log goes to the rule's log too (stdout/stderr file descriptors point at it).
 """
@@ -7,18 +7,19 @@ from gaitmimic.opensim.runtime import redirect_output_to_log
 
 redirect_output_to_log(snakemake.log[0])  # noqa: F821 (snakemake is injected)
 
-from gaitmimic.opensim.scale import scale_subject  # noqa: E402
+from gaitmimic import settings  # noqa: E402
+from gaitmimic.opensim.stage import scale_subject  # noqa: E402
 
-info = dict(snakemake.params.subject_info)  # noqa: F821
+info = snakemake.params.subject_info  # noqa: F821
 scale_subject(
     static_trc=snakemake.input.static or None,  # noqa: F821
     out_osim=snakemake.output.osim,  # noqa: F821
     out_report=snakemake.output.report,  # noqa: F821
     subject=snakemake.wildcards.subject,  # noqa: F821
-    mass_kg=info.get("mass_kg"),
-    height_m=info.get("height_m"),
-    model_cfg=dict(snakemake.params.model),  # noqa: F821
-    scale_cfg=dict(snakemake.params.scale),  # noqa: F821
+    mass_kg=info["mass_kg"],
+    height_m=info["height_m"],
+    model=settings.section("model", snakemake.params.model),  # noqa: F821
+    scale=settings.section("scale", snakemake.params.scale),  # noqa: F821
     standing_trc=snakemake.input.standing or None,  # noqa: F821
-    standing_window_s=info.get("standing_window_s"),
+    standing_window_s=info["standing_window_s"],
 )

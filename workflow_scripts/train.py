@@ -9,6 +9,7 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %
 
 from pathlib import Path  # noqa: E402
 
+from gaitmimic import settings  # noqa: E402
 from gaitmimic.train.stage import train_policy  # noqa: E402
 
 sm = snakemake  # noqa: F821
@@ -17,8 +18,8 @@ train_policy(
     humanoid_xml=sm.input.humanoid,
     reference_npzs=list(sm.input.references),
     out_dir=out_dir,
-    task_cfg=dict(sm.params.task),
-    train_cfg=dict(sm.params.train),
+    task=settings.section("task", sm.params.task),
+    train=settings.section("train", sm.params.train),
     n_workers=max(int(sm.threads), 1),
     log=logging.getLogger("gaitmimic.train"),
 )

@@ -1,8 +1,7 @@
-"""Writers for the demo subject's files: a Vicon-like C3D, and the truth files next to it.
+"""Writers for the demo subject's raw files: a Vicon-like C3D, and the truth events next to it.
 
-Private to the demo generator (the pipeline's readers live in ``gaitmimic/io``). The .mot writer here is a
-minimal one (OpenSim Storage header, ``inDegrees=yes``, tab-separated) so the generator has no
-dependency on the marker stage's modules.
+Private to the demo generator: the project reads C3D with :mod:`gaitmimic.io.c3d` but has no other C3D
+writer. The truth ``.mot`` files are written with :func:`gaitmimic.io.mot.write_mot_arrays`.
 """
 
 from __future__ import annotations
@@ -57,17 +56,6 @@ def write_vicon_c3d(path: str | Path, labels: list[str], xyz_mm: np.ndarray, res
     with atomic_path(path) as tmp:
         c3d.write(str(tmp))
     return path
-
-
-def write_mot(path: str | Path, time_s: np.ndarray, columns: dict[str, np.ndarray], name: str) -> Path:
-    """Minimal OpenSim .mot writer: ``columns`` already in file units (degrees / metres)."""
-    names = list(columns)
-    header = [name, "version=1", f"nRows={len(time_s)}", f"nColumns={len(names) + 1}", "inDegrees=yes", "endheader",
-              "\t".join(["time", *names])]
-    data = np.column_stack([time_s] + [columns[n] for n in names])
-    rows = ["\t".join(f"{v:.6f}" for v in row) for row in data]
-    write_text(path, "\n".join(header + rows) + "\n")
-    return Path(path)
 
 
 def write_events_csv(path: str | Path, events: list[tuple[str, str, float, int]]) -> Path:

@@ -3,7 +3,7 @@
 Modules, one job each:
 
 - :mod:`~gaitmimic.evaluate.rollouts`: run a policy (or the zero-action floor) in the tracking task and
-  record a :class:`~gaitmimic.evaluate.rollouts.Rollout`; save/load rollouts as ``.npz``.
+  record a :class:`~gaitmimic.io.rollouts.Rollout` (written and read by :mod:`gaitmimic.io.rollouts`).
 - :mod:`~gaitmimic.evaluate.gait`: gait-lab quantities from humanoid kinematics (clinical joint angles,
   heel strikes, stride length, cadence, gait-cycle normalization).
 - :mod:`~gaitmimic.evaluate.metrics`: pure functions from rollout arrays to numbers (tracked fraction,

@@ -1,8 +1,8 @@
 """Gait-lab quantities from humanoid kinematics: clinical angles, heel strikes, strides, cadence.
 
 The same functions run on the reference and on the simulated humanoid, so both are measured the
-same way. Humanoid joint order (``qpos[7:]``) and frames follow INTERFACES.md: MuJoCo frame, X
-forward, Y left, Z up; radians in, degrees out only where a name says ``_deg``.
+same way. Humanoid joint order (``qpos[7:]``): :data:`gaitmimic.sim.humanoid.JOINT_NAMES`. MuJoCo
+frame, X forward, Y left, Z up; radians in, degrees out only where a name says ``_deg``.
 """
 
 from __future__ import annotations
@@ -10,18 +10,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import find_peaks
 
-#: Hinge joints of the suite humanoid, in ``qpos[7:]`` order.
-JOINT_NAMES: tuple[str, ...] = (
-    "abdomen_z", "abdomen_y", "abdomen_x",
-    "right_hip_x", "right_hip_z", "right_hip_y", "right_knee", "right_ankle_y", "right_ankle_x",
-    "left_hip_x", "left_hip_z", "left_hip_y", "left_knee", "left_ankle_y", "left_ankle_x",
-    "right_shoulder1", "right_shoulder2", "right_elbow", "left_shoulder1", "left_shoulder2", "left_elbow",
-)
+from gaitmimic.sim.humanoid import JOINT_NAMES
+
+#: Index of each hinge joint in ``qpos[7:]``.
 JOINT_INDEX = {name: i for i, name in enumerate(JOINT_NAMES)}
 
 #: Clinical angle -> (humanoid joint, sign). Gait-lab convention: flexion, dorsiflexion and adduction
-#: positive. Signs from IMITATION-NOTES.md (suite hip_y = -hip_flexion, suite knee = gait2392
-#: knee_angle, negative in flexion, suite ankle_y = -ankle_angle); the right hip_x axis is +X and the
+#: positive. Signs of the retarget stage's joint mapping (suite hip_y = -hip_flexion, suite knee =
+#: gait2392 knee_angle, negative in flexion, suite ankle_y = -ankle_angle); the right hip_x axis is +X and the
 #: left one -X, so positive hip_x moves either foot toward the midline (adduction).
 CLINICAL_ANGLES: dict[str, tuple[str, float]] = {
     "hip_flexion_r": ("right_hip_y", -1.0),
@@ -85,25 +81,6 @@ def heel_strikes(
         return np.zeros(0, dtype=int)
     peaks, _ = find_peaks(rel, distance=max(1, int(min_stride_steps)), prominence=np.ptp(rel) / 3.0)
     return peaks.astype(int)
-
-
-def stride_stats(
-    heel_strike_frames: np.ndarray, root_x_m: np.ndarray, control_dt_s: float
-) -> dict[str, float]:
-    """Mean stride time (s), stride length (m, root advance per stride) and cadence (steps/min).
-
-    NaN when fewer than two heel strikes were found.
-    """
-    hs = np.asarray(heel_strike_frames, dtype=int)
-    if hs.size < 2:
-        return {"stride_time_s": float("nan"), "stride_length_m": float("nan"), "cadence_spm": float("nan")}
-    stride_time = float(np.mean(np.diff(hs))) * control_dt_s
-    stride_length = float(np.mean(np.diff(np.asarray(root_x_m)[hs])))
-    return {
-        "stride_time_s": stride_time,
-        "stride_length_m": stride_length,
-        "cadence_spm": 2.0 * 60.0 / stride_time,  # two steps per stride
-    }
 
 
 def normalize_cycles(signal: np.ndarray, cycle_starts: np.ndarray, n_points: int = 101) -> np.ndarray:

@@ -22,10 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from gaitmimic.evaluate import gait
-from gaitmimic.evaluate.rollouts import Rollout
-
-#: CoMic's termination threshold on the tracking error.
-DEFAULT_TERMINATION_ERROR = 0.3
+from gaitmimic.io.rollouts import Rollout
 
 
 def tracking_error(r: Rollout) -> np.ndarray:
@@ -35,13 +32,13 @@ def tracking_error(r: Rollout) -> np.ndarray:
     return 0.5 * body + 0.5 * joints
 
 
-def tracked_steps(r: Rollout, threshold: float = DEFAULT_TERMINATION_ERROR) -> int:
+def tracked_steps(r: Rollout, threshold: float) -> int:
     """Control steps completed before the tracking error exceeds ``threshold`` or the humanoid falls."""
     bad = (tracking_error(r) > threshold) | np.asarray(r.fell, dtype=bool)
     return int(np.argmax(bad)) if bad.any() else r.n_steps
 
 
-def tracked_fraction(r: Rollout, threshold: float = DEFAULT_TERMINATION_ERROR) -> float:
+def tracked_fraction(r: Rollout, threshold: float) -> float:
     """MoCapAct normalized episode length in [0, 1]."""
     return tracked_steps(r, threshold) / max(1, r.n_planned_steps)
 
@@ -86,7 +83,7 @@ def _nanmean(values: list[float]) -> float:
     return float(np.nanmean(v)) if np.isfinite(v).any() else float("nan")
 
 
-def rollout_metrics(r: Rollout, threshold: float = DEFAULT_TERMINATION_ERROR) -> dict:
+def rollout_metrics(r: Rollout, threshold: float) -> dict:
     """Per-episode numbers (for the per-rollout table in ``metrics.json``)."""
     n_tr = tracked_steps(r, threshold)
     n_up = steps_before_fall(r)
@@ -111,7 +108,7 @@ def rollout_metrics(r: Rollout, threshold: float = DEFAULT_TERMINATION_ERROR) ->
 def aggregate_metrics(
     rollouts: list[Rollout],
     *,
-    threshold: float = DEFAULT_TERMINATION_ERROR,
+    threshold: float,
     key_bodies: list[str] | None = None,
 ) -> dict:
     """Metrics over a set of episodes of one policy: the numbers in ``metrics.json`` and ``summary.csv``.

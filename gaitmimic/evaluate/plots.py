@@ -6,8 +6,6 @@ returns the paths written. Matplotlib runs headless (Agg).
 
 from __future__ import annotations
 
-import json
-import logging
 from pathlib import Path
 
 import matplotlib
@@ -21,9 +19,11 @@ from gaitmimic.atomic import atomic_path  # noqa: E402
 from gaitmimic.errors import InputError  # noqa: E402
 from gaitmimic.evaluate import gait  # noqa: E402
 from gaitmimic.evaluate.metrics import steps_before_fall  # noqa: E402
-from gaitmimic.evaluate.rollouts import Rollout  # noqa: E402
-
-log = logging.getLogger(__name__)
+from gaitmimic.io.events import read_events  # noqa: E402
+from gaitmimic.io.reference import Reference  # noqa: E402
+from gaitmimic.io.reports import read_json  # noqa: E402
+from gaitmimic.io.rollouts import Rollout  # noqa: E402
+from gaitmimic.io.trc import read_trc  # noqa: E402
 
 REF_COLOR = "0.45"
 SIM_COLOR = "tab:red"
@@ -58,10 +58,10 @@ def gait_signals(qpos: np.ndarray, body_xpos: np.ndarray, body_names: list[str])
     return sig
 
 
-def reference_cycles(ref: dict) -> dict[str, np.ndarray]:
+def reference_cycles(ref: Reference) -> dict[str, np.ndarray]:
     """Each panel's signal over the reference's gait cycles, ``{key: (C, 101)}``."""
-    sig = gait_signals(ref["qpos"], ref["body_xpos"], [str(b) for b in ref["body_names"]])
-    return {k: gait.normalize_cycles(v, ref["cycle_starts"]) for k, v in sig.items()}
+    sig = gait_signals(ref.qpos, ref.body_xpos, [str(b) for b in ref.body_names])
+    return {k: gait.normalize_cycles(v, ref.cycle_starts) for k, v in sig.items()}
 
 
 def simulated_cycles(rollouts: list[Rollout]) -> dict[str, np.ndarray]:
@@ -101,8 +101,8 @@ def partial_cycles(rollouts: list[Rollout], cycle_s: float) -> dict[str, list[tu
 
 
 def gait_cycle_figure(
-    references: list[dict], rollouts: list[Rollout], out_png: str | Path, title: str = "",
-    formats: tuple[str, ...] = ("png", "svg"), cycle_s: float | None = None,
+    references: list[Reference], rollouts: list[Rollout], out_png: str | Path, title: str = "",
+    formats: tuple[str, ...] = ("png",), cycle_s: float | None = None,
 ) -> list[Path]:
     """The standard gait-lab figure: reference mean +/- SD (grey band) and the simulated humanoid
     (red: mean of its own cycles, thin lines: single cycles) over 0-100 % of the gait cycle.
@@ -158,28 +158,21 @@ def _pick(df: pd.DataFrame, candidates: list[str]) -> str | None:
     return None
 
 
-def learning_curve_figure(progress_csv: str | Path, out_png: str | Path, title: str = "",
+def learning_curve_figure(progress, out_png: str | Path, title: str = "",
                           formats: tuple[str, ...] = ("png",), episode_s: float | None = None) -> list[Path]:
-    """Return and tracked fraction against environment steps, from the train stage's progress.csv.
+    """Return and tracked fraction against environment steps, from the train stage's progress table
+    (``progress``: its rows, :func:`gaitmimic.io.policy.read_progress`, or a DataFrame; values may be text).
 
-    The tracked fraction of training episodes is ``ep_len_s_mean / episode_s`` when the CSV has no
+    The tracked fraction of training episodes is ``ep_len_s_mean / episode_s`` when the table has no
     ``tracked_fraction`` column (training episodes end at a fall or a large deviation, so this is
     the training counterpart of the evaluation's tracked fraction, helped by any root assist,
     which is drawn dashed). SB3's own CSV logger columns are understood too.
     """
-    path = Path(progress_csv)
-    try:
-        df = pd.read_csv(path)
-    except (FileNotFoundError, pd.errors.EmptyDataError) as exc:
-        # A figure that says so, rather than a failed job that hides the rest of the report.
-        log.warning("%s: cannot read the training progress (%s)", path, exc)
-        fig, ax = plt.subplots(figsize=(11, 3.8))
-        ax.text(0.5, 0.5, f"no training progress log at {path}", transform=ax.transAxes, ha="center")
-        ax.axis("off")
-        return save_figure(fig, out_png, formats)
+    df = pd.DataFrame(progress).apply(pd.to_numeric, errors="coerce")  # an empty value is "not known yet"
     x = _pick(df, ["steps", "time/total_timesteps"])
     if x is None:
-        raise InputError(path, "no steps (or time/total_timesteps) column", "write progress.csv with the train stage")
+        raise InputError(None, "the training progress table has no steps (or time/total_timesteps) values",
+                         "train the policy for at least one rollout (progress.csv gets a row per rollout)")
     ret = _pick(df, ["ep_return_mean", "eval/mean_reward", "rollout/ep_rew_mean"])
     frac = _pick(df, ["tracked_fraction", "eval/tracked_fraction"])
     if frac is None and "ep_len_s_mean" in df.columns and episode_s:
@@ -216,16 +209,15 @@ def ik_error_figure(ik_summaries: list[str | Path], out_png: str | Path, title: 
     """Marker RMS (solid) and max (dotted) error over time for each IK trial, in cm."""
     fig, ax = plt.subplots(figsize=(10, 3.8))
     for i, p in enumerate(ik_summaries):
-        s = json.loads(Path(p).read_text())
-        pf = s.get("per_frame", {})
-        t = np.asarray(pf.get("time_s", []), dtype=float)
+        s = read_json(p)
+        pf = s["per_frame"]
+        t = np.asarray(pf["time_s"], dtype=float)
         color = f"C{i % 10}"
         name = Path(p).name.replace("_ik_summary.json", "")
         if t.size:
             ax.plot(t, 100 * np.asarray(pf["rms_m"], dtype=float), color=color, lw=1.2,
                     label=f"{name} RMS (median {100 * s['marker_rms_m']['median']:.1f} cm)")
-            if "max_m" in pf:
-                ax.plot(t, 100 * np.asarray(pf["max_m"], dtype=float), color=color, lw=0.8, ls=":", label=f"{name} max")
+            ax.plot(t, 100 * np.asarray(pf["max_m"], dtype=float), color=color, lw=0.8, ls=":", label=f"{name} max")
     ax.set_xlabel("time [s]")
     ax.set_ylabel("marker error [cm]")
     ax.set_ylim(bottom=0)
@@ -253,16 +245,13 @@ def gait_events_figure(trials: list[tuple[str, str | Path, str | Path]], out_png
     ``{"right": [candidate names], "left": [...]}``. Time is from the first frame stored in the file, as
     the events CSV's ``time_s``.
     """
-    from gaitmimic.io.trc import read_trc
-
     fig, axes = plt.subplots(2 * len(trials), 1, figsize=(11, 5.5 * len(trials)), squeeze=False)
     for k, (label, trc_path, events_csv) in enumerate(trials):
         trial = read_trc(trc_path)
         t = np.arange(trial.xyz_m.shape[0]) / trial.rate_hz
-        ev = pd.read_csv(events_csv)
+        ev = read_events(events_csv)
         for ax, side in zip(axes[2 * k:2 * k + 2, 0], ("right", "left")):
-            for kind, cands, style in (("heel", heel_markers.get(side, []), "-"),
-                                       ("toe", toe_markers.get(side, []), "--")):
+            for kind, cands, style in (("heel", heel_markers[side], "-"), ("toe", toe_markers[side], "--")):
                 got = _marker_height(trial, cands)
                 if got:
                     ax.plot(t, 100 * got[1], style, color="tab:blue" if kind == "heel" else "tab:green", lw=1.2,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import pandas as pd
 
-from gaitmimic.atomic import atomic_path
+from gaitmimic.io.reports import read_json, write_table
 
 #: Headline metrics, in table order: (key in metrics.json, column label).
 HEADLINE = [
@@ -69,18 +68,13 @@ def summary_row(metrics: dict) -> dict:
     return row
 
 
-def write_csv(df: pd.DataFrame, path: str | Path) -> None:
-    with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, float_format="%.4g")
-
-
 def write_summary(metrics_jsons: list[str | Path], out_csv: str | Path, out_html: str | Path | None = None) -> pd.DataFrame:
     """``summary.csv``: one row per subject, sorted by subject name (and the same table as HTML)."""
-    rows = [summary_row(json.loads(Path(p).read_text())) for p in metrics_jsons]
+    rows = [summary_row(read_json(p)) for p in metrics_jsons]
     df = pd.DataFrame(rows)
     if len(df):
         df = df.sort_values("subject").reset_index(drop=True)
-    write_csv(df, out_csv)
+    write_table(out_csv, df)
     if out_html is not None:
         from gaitmimic.evaluate.report_html import table_page
 

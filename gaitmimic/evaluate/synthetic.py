@@ -1,8 +1,8 @@
 """A synthetic walking reference and rollouts on the stock suite humanoid, for tests and demos.
 
 Not a gait model: smooth textbook-shaped hip/knee/ankle curves and a root advancing at constant
-speed, enough to exercise metrics, plots and videos without the upstream stages. Arrays follow the
-reference ``.npz`` contract of INTERFACES.md.
+speed, enough to exercise metrics, plots and videos without the upstream stages. The reference is a
+:class:`gaitmimic.io.reference.Reference`, as the retarget stage writes it.
 """
 
 from __future__ import annotations
@@ -13,31 +13,19 @@ import mujoco
 import numpy as np
 
 from gaitmimic.evaluate.gait import JOINT_INDEX
-from gaitmimic.evaluate.rollouts import Rollout
+from gaitmimic.io.reference import Reference
+from gaitmimic.io.rollouts import Rollout
+from gaitmimic.sim.humanoid import body_positions, suite_humanoid_path
 
 
 def stock_humanoid_xml() -> Path:
-    """Path of dm_control's suite humanoid MJCF (loads standalone: its includes sit beside it)."""
-    import dm_control
-
-    return Path(dm_control.__file__).parent / "suite" / "humanoid.xml"
+    """Path of dm_control's suite humanoid MJCF (:func:`gaitmimic.sim.humanoid.suite_humanoid_path`)."""
+    return suite_humanoid_path()
 
 
 def body_names_of(model: mujoco.MjModel) -> list[str]:
     """Names of the model's bodies, world excluded."""
     return [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_BODY, i) for i in range(1, model.nbody)]
-
-
-def body_positions(model: mujoco.MjModel, qpos: np.ndarray, body_names: list[str]) -> np.ndarray:
-    """World positions ``(T, B, 3)`` of ``body_names`` for each row of ``qpos (T, nq)``."""
-    data = mujoco.MjData(model)
-    ids = [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, b) for b in body_names]
-    out = np.empty((len(qpos), len(ids), 3))
-    for t, q in enumerate(qpos):
-        data.qpos[:] = q
-        mujoco.mj_kinematics(model, data)
-        out[t] = data.xpos[ids]
-    return out
 
 
 def _bump(phase: np.ndarray, centre: float, width: float) -> np.ndarray:
@@ -52,8 +40,8 @@ def synthetic_reference(
     cycle_s: float = 1.1,
     speed_mps: float = 1.0,
     control_rate_hz: float = 40.0,
-) -> dict[str, np.ndarray]:
-    """A looping walk on the humanoid in ``humanoid_xml``, as the reference ``.npz`` arrays."""
+) -> Reference:
+    """A looping walk on the humanoid in ``humanoid_xml`` (MuJoCo frame, radians, metres)."""
     model = mujoco.MjModel.from_xml_path(str(humanoid_xml))
     dt = 1.0 / control_rate_hz
     n = int(round(n_cycles * cycle_s / dt)) + 1
@@ -84,25 +72,16 @@ def synthetic_reference(
         mujoco.mj_differentiatePos(model, qvel[i], dt, qpos[i], qpos[i + 1])
     qvel[-1] = qvel[-2]
     starts = np.arange(0, n, int(round(cycle_s / dt)))
-    return {
-        "time_s": t,
-        "control_rate_hz": np.array(control_rate_hz),
-        "qpos": qpos,
-        "qvel": qvel,
-        "phase": phase,
-        "cycle_starts": starts,
-        "joint_names": np.array([mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, j) for j in range(1, model.njnt)]),
-        "body_names": np.array(names),
-        "body_xpos": xpos,
-        "stride_m": np.array([speed_mps * cycle_s, 0.0, 0.0]),
-        "treadmill": np.array(False),
-        "belt_speed_mps": np.array(0.0),
-        "source_mot": np.array("synthetic"),
-    }
+    return Reference(
+        time_s=t, control_rate_hz=float(control_rate_hz), qpos=qpos, qvel=qvel, phase=phase, cycle_starts=starts,
+        joint_names=[mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, j) for j in range(1, model.njnt)],
+        body_names=names, body_xpos=xpos, stride_m=np.array([speed_mps * cycle_s, 0.0, 0.0]), treadmill=False,
+        belt_speed_mps=0.0, source_mot="synthetic",
+    )
 
 
 def replay_rollout(
-    ref: dict[str, np.ndarray],
+    ref: Reference,
     *,
     episode_s: float | None = None,
     fall_fraction: float | None = None,
@@ -113,14 +92,14 @@ def replay_rollout(
     The fall: from that step on the torso drops (``fell`` True) and the env ends the episode one
     step later, as the task does.
     """
-    dt = 1.0 / float(ref["control_rate_hz"])
-    n_avail = len(ref["time_s"]) - 1
+    dt = 1.0 / float(ref.control_rate_hz)
+    n_avail = len(ref.time_s) - 1
     n_planned = n_avail if episode_s is None else int(round(episode_s / dt))
     if n_planned > n_avail:
         raise ValueError(f"reference has {n_avail} steps, {n_planned} asked for")
     rows = slice(1, n_planned + 1)
-    qpos = ref["qpos"][rows].copy()
-    xpos = ref["body_xpos"][rows].copy()
+    qpos = ref.qpos[rows].copy()
+    xpos = ref.body_xpos[rows].copy()
     fell = np.zeros(n_planned, dtype=bool)
     n = n_planned
     if fall_fraction is not None:
@@ -131,15 +110,15 @@ def replay_rollout(
         xpos[k:, :, 2] -= 0.6
     return Rollout(
         policy=policy,
-        start_phase=float(ref["phase"][0]),
+        start_phase=float(ref.phase[0]),
         reference_index=0,
         control_dt_s=dt,
         n_planned_steps=n_planned,
-        body_names=[str(b) for b in ref["body_names"]],
+        body_names=[str(b) for b in ref.body_names],
         qpos=qpos[:n],
-        ref_qpos=ref["qpos"][rows][:n].copy(),
+        ref_qpos=ref.qpos[rows][:n].copy(),
         body_xpos=xpos[:n],
-        ref_body_xpos=ref["body_xpos"][rows][:n].copy(),
+        ref_body_xpos=ref.body_xpos[rows][:n].copy(),
         reward=np.ones(n),
         fell=fell[:n],
     )

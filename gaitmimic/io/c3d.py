@@ -1,7 +1,8 @@
 """Read C3D files with ``ezc3d`` into a :class:`gaitmimic.io.markerdata.MarkerTrial`.
 
 - Points: residual < 0 (invalid) or an exact (0, 0, 0) sample -> NaN gap.
-- Units from ``POINT:UNITS`` (mm, cm, m) -> meters.
+- Units from ``POINT:UNITS`` -> meters (the table of :mod:`gaitmimic.io.markerdata`: mm, cm, dm, m, in
+  and their spelled-out names).
 - Labels: a subject prefix (``BELT_C:LASI``) is stripped; duplicate names keep the first occurrence.
 - ``first_frame``: ``header.points.first_frame`` (0-based capture frame of stored frame 0).
 - ``EVENT`` annotations: times are validated; placeholder 0.0 times and times outside the stored frames
@@ -18,13 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from gaitmimic.errors import InputError
-from gaitmimic.io.markerdata import AnnotatedEvent, ForcePlate, MarkerTrial
+from gaitmimic.io.markerdata import UNIT_TO_M, AnnotatedEvent, ForcePlate, MarkerTrial, strip_prefix, unit_to_m
 
 log = logging.getLogger(__name__)
 
-__all__ = ["read_c3d", "UNIT_TO_M"]
+__all__ = ["read_c3d"]
 
-UNIT_TO_M = {"mm": 1e-3, "cm": 1e-2, "m": 1.0, "dm": 0.1, "in": 0.0254}
 _EVENT_NAMES = {"foot strike": "heel_strike", "foot off": "toe_off", "heel strike": "heel_strike",
                 "toe off": "toe_off", "heel_strike": "heel_strike", "toe_off": "toe_off"}
 
@@ -36,16 +36,11 @@ def _param(params: dict, group: str, name: str, default=None):
         return default
 
 
-def strip_prefix(label: str) -> str:
-    """``'BELT_C:LASI'`` -> ``'LASI'``; surrounding spaces removed."""
-    return label.split(":")[-1].strip()
-
-
 def _units_to_m(units: str, path: Path) -> float:
-    u = units.strip().lower()
-    if u not in UNIT_TO_M:
-        raise InputError(path, f"unknown POINT:UNITS {units!r}", "use a C3D with units mm, cm or m")
-    return UNIT_TO_M[u]
+    scale = unit_to_m(units)
+    if scale is None:
+        raise InputError(path, f"unknown POINT:UNITS {units!r}", f"use a C3D with units {', '.join(UNIT_TO_M)}")
+    return scale
 
 
 def _read_events(params: dict, rate: float, first_frame: int, n_frames: int, path: Path) -> list[AnnotatedEvent]:

@@ -1,4 +1,6 @@
-"""Marker data in memory: :class:`MarkerTrial` (what the C3D/TRC readers return and the marker stage uses)."""
+"""Marker data in memory: :class:`MarkerTrial` (what the C3D/TRC readers return and the marker stage uses),
+and what the two readers share: the length-unit table (:data:`UNIT_TO_M`, :func:`unit_to_m`) and the
+label rule (:func:`strip_prefix`)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,26 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["AnnotatedEvent", "ForcePlate", "MarkerTrial"]
+__all__ = ["AnnotatedEvent", "ForcePlate", "MarkerTrial", "UNIT_TO_M", "UNIT_SPELLINGS", "unit_to_m", "strip_prefix"]
+
+#: Meters per length unit, by abbreviation (C3D ``POINT:UNITS``, TRC ``Units``); the units
+#: :func:`gaitmimic.io.trc.write_trc` writes.
+UNIT_TO_M = {"mm": 1e-3, "cm": 1e-2, "dm": 0.1, "m": 1.0, "in": 0.0254}
+#: Spelled-out unit names the readers accept too -> their abbreviation.
+UNIT_SPELLINGS = {"millimeters": "mm", "millimetres": "mm", "centimeters": "cm", "centimetres": "cm",
+                  "meters": "m", "metres": "m", "inches": "in"}
+
+
+def unit_to_m(units: str) -> float | None:
+    """Meters per ``units`` (an abbreviation of :data:`UNIT_TO_M` or a name of :data:`UNIT_SPELLINGS`; case and
+    surrounding spaces ignored); ``None`` for a unit not in the table."""
+    u = str(units).strip().lower()
+    return UNIT_TO_M.get(UNIT_SPELLINGS.get(u, u))
+
+
+def strip_prefix(label: str) -> str:
+    """A marker label without its subject prefix: ``'BELT_C:LASI'`` -> ``'LASI'``; surrounding spaces removed."""
+    return label.split(":")[-1].strip()
 
 
 @dataclass

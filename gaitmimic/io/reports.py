@@ -1,6 +1,7 @@
-"""The JSON reports and tables passed between jobs: ``_markers.json``, ``scale_report.json``,
-``_ik_summary.json``, ``_retarget.json``, ``train_info.json``, ``metrics.json``; read and written
-here only (written atomically, read with a clear error when missing or broken)."""
+"""The JSON reports and CSV tables passed between jobs or to the user: ``_markers.json``,
+``scale_report.json``, ``_ik_summary.json``, ``_retarget.json``, ``metrics.json`` (JSON) and
+``metrics.csv``, ``summary.csv`` (tables); read and written here only (written atomically, read with
+a clear error when missing or broken)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gaitmimic.atomic import write_text
+from gaitmimic.atomic import atomic_path, write_text
 from gaitmimic.errors import InputError
 
-__all__ = ["read_json", "write_json"]
+__all__ = ["read_json", "write_json", "write_table"]
 
 
 def write_json(path: str | Path, data: Any, indent: int | None = 2) -> Path:
@@ -29,3 +30,10 @@ def read_json(path: str | Path) -> Any:
         return json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise InputError(path, f"not valid JSON ({exc})", "delete it and rerun the stage that writes it") from exc
+
+
+def write_table(path: str | Path, table, float_format: str = "%.4g") -> Path:
+    """Write a pandas DataFrame as CSV (atomically), without the index, numbers to 4 significant digits."""
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False, float_format=float_format)
+    return Path(path)

@@ -2,8 +2,9 @@
 
 Read is tolerant: tab- or whitespace-separated headers, double tabs, a ``NumFrames`` that disagrees with
 the data (the data win, with a warning), blank cells or ``nan`` -> NaN, a missing ``Time`` column (times
-from ``DataRate``), trailing empty columns, ``Units`` mm/cm/m (converted to meters). A header that cannot
-be understood raises :class:`InputError` naming the file.
+from ``DataRate``), trailing empty columns, ``Units`` of the table of :mod:`gaitmimic.io.markerdata`
+(mm, cm, dm, m, in and their spelled-out names; converted to meters). A header that cannot be understood
+raises :class:`InputError` naming the file.
 
 Write produces the OpenSim layout (5 header lines, tabs, ``Units m`` by default, ``NaN`` for gaps) that
 ``opensim.TRCFileAdapter`` reads.
@@ -18,12 +19,14 @@ import numpy as np
 
 from gaitmimic.atomic import atomic_path
 from gaitmimic.errors import InputError
-from gaitmimic.io.c3d import UNIT_TO_M, strip_prefix
-from gaitmimic.io.markerdata import MarkerTrial
+from gaitmimic.io.markerdata import UNIT_TO_M, MarkerTrial, strip_prefix, unit_to_m
 
 log = logging.getLogger(__name__)
 
-__all__ = ["read_trc", "write_trc"]
+__all__ = ["read_trc", "write_trc", "TIME_DECIMALS"]
+
+#: Decimals of the Time column that write_trc writes (OpenSim reads the times from the file).
+TIME_DECIMALS = 6
 
 _HEADER_KEYS = ("DataRate", "CameraRate", "NumFrames", "NumMarkers", "Units", "OrigDataRate",
                 "OrigDataStartFrame", "OrigNumFrames")
@@ -64,10 +67,9 @@ def read_trc(path: str | Path) -> MarkerTrial:
         raise InputError(path, f"DataRate {hdr['DataRate']!r} is not a number", "fix the TRC header") from exc
     if not rate > 0:
         raise InputError(path, f"DataRate {rate} must be > 0", "fix the TRC header")
-    units = hdr["Units"].strip().lower()
-    if units not in UNIT_TO_M:
-        raise InputError(path, f"unknown Units {hdr['Units']!r}", "use mm, cm or m")
-    scale = UNIT_TO_M[units]
+    scale = unit_to_m(hdr["Units"])
+    if scale is None:
+        raise InputError(path, f"unknown Units {hdr['Units']!r}", f"use one of {', '.join(UNIT_TO_M)}")
     first_frame = 0
     try:
         first_frame = max(int(float(hdr.get("OrigDataStartFrame", "1"))) - 1, 0)
@@ -127,8 +129,13 @@ def _fmt(v: float, decimals: int) -> str:
     return "NaN" if not np.isfinite(v) else f"{v:.{decimals}f}"
 
 
-def write_trc(path: str | Path, trial: MarkerTrial, units: str = "m", decimals: int | None = None) -> None:
-    """Write ``trial`` as an OpenSim-style TRC (atomically). ``units`` ``"m"`` (default) or ``"mm"``.
+def write_trc(path: str | Path, trial: MarkerTrial, units: str = "m", decimals: int | None = None,
+              name: str | None = None) -> None:
+    """Write ``trial`` as an OpenSim-style TRC (atomically). ``units``: an abbreviation of
+    :data:`~gaitmimic.io.markerdata.UNIT_TO_M` (``"m"``, the default, or ``"mm"`` for the marker stage).
+
+    ``name`` is the file name on the header's first line, ``path``'s own name by default (pass the final
+    name when ``path`` is a temporary path of the caller's).
 
     Time column starts at 0.0 (stored frame 0); ``Frame#`` starts at 1; ``OrigDataStartFrame`` records
     ``first_frame + 1``. Gaps are written as ``NaN``: OpenSim's reader rejects blank cells; IK skips NaN markers.
@@ -142,7 +149,7 @@ def write_trc(path: str | Path, trial: MarkerTrial, units: str = "m", decimals: 
     n, m = trial.n_frames, len(trial.labels)
     rate = float(trial.rate_hz)
     lines = [
-        f"PathFileType\t4\t(X/Y/Z)\t{path.name}",
+        f"PathFileType\t4\t(X/Y/Z)\t{path.name if name is None else name}",
         "\t".join(_HEADER_KEYS),
         f"{rate:.6g}\t{rate:.6g}\t{n}\t{m}\t{units}\t{rate:.6g}\t{trial.first_frame + 1}\t{n}",
         "\t".join(["Frame#", "Time"] + [f"{lab}\t\t" for lab in trial.labels]).rstrip("\t"),
@@ -152,6 +159,6 @@ def write_trc(path: str | Path, trial: MarkerTrial, units: str = "m", decimals: 
     xyz = trial.xyz_m.reshape(n, m * 3) * scale
     t = np.arange(n) / rate
     for i in range(n):
-        lines.append("\t".join([str(i + 1), f"{t[i]:.6f}"] + [_fmt(v, decimals) for v in xyz[i]]))
+        lines.append("\t".join([str(i + 1), f"{t[i]:.{TIME_DECIMALS}f}"] + [_fmt(v, decimals) for v in xyz[i]]))
     with atomic_path(path) as tmp:
         tmp.write_text("\n".join(lines) + "\n")

@@ -40,14 +40,13 @@ import numpy as np
 import pandas as pd
 from scipy.signal import find_peaks
 
+from gaitmimic.io.events import EVENT_COLUMNS
 from gaitmimic.io.markerdata import AnnotatedEvent, ForcePlate
 
 log = logging.getLogger(__name__)
 
 __all__ = ["GaitEvent", "zeni_events", "kinematic_events", "force_plate_events", "c3d_events", "merge_events",
-           "detect_events", "treadmill_state", "events_dataframe", "EVENT_COLUMNS"]
-
-EVENT_COLUMNS = ["side", "event", "time_s", "frame", "source"]
+           "detect_events", "treadmill_state", "events_dataframe"]
 
 
 @dataclass
@@ -58,12 +57,15 @@ class GaitEvent:
     source: str  # force_plate | c3d_event | kinematic
 
 
-def _peaks(y: np.ndarray, min_distance: int, prominence: float, edge_tolerance: float = 0.05) -> list[int]:
-    """Local maxima of ``y`` (NaN ignored) with at least ``prominence``.
+def _peaks(y: np.ndarray, min_distance: int, prominence: float, edges: bool = True,
+           edge_tolerance: float = 0.05) -> list[int]:
+    """Local maxima of ``y`` (NaN ignored) with at least ``prominence``, at least ``min_distance`` apart.
 
-    Near the ends of the record a peak's prominence cannot be measured, so there a local maximum, or the
-    first/last sample when the signal starts by falling (ends by rising), is kept when its value is within
-    ``edge_tolerance`` of the typical peak value: an event at the very start or end of the recording.
+    Near the ends of the record a peak's prominence cannot be measured, so there (``edges``) a local
+    maximum, or the first/last sample when the signal starts by falling (ends by rising), is kept when its
+    value is within ``edge_tolerance`` of the typical peak value: an event at the very start or end of the
+    recording. Without ``edges`` these are the peaks of ``scipy.signal.find_peaks(y, distance=min_distance,
+    prominence=prominence)``.
     """
     ok = np.isfinite(y)
     if ok.sum() < 3:
@@ -75,6 +77,8 @@ def _peaks(y: np.ndarray, min_distance: int, prominence: float, edge_tolerance: 
     strong = [int(p) for p, pr in zip(pk, props["prominences"]) if pr >= prominence]
     if not strong:
         return []
+    if not edges:
+        return strong
     typical = float(np.median(yy[strong]))
     out = set(strong)
     near_edge = lambda i: i - first < min_distance or last - i < min_distance  # noqa: E731
@@ -96,12 +100,19 @@ def _peaks(y: np.ndarray, min_distance: int, prominence: float, edge_tolerance: 
 
 
 def zeni_events(heel: np.ndarray, toe: np.ndarray, pelvis: np.ndarray, rate_hz: float,
-                min_step_s: float = 0.35, prominence_m: float = 0.03) -> tuple[list[int], list[int]]:
-    """Plain Zeni (2008) on OpenSim-frame trajectories (n, 3): ``(heel_strike_frames, toe_off_frames)``."""
+                min_step_s: float = 0.35, prominence_m: float = 0.03, *, edges: bool = True
+                ) -> tuple[list[int], list[int]]:
+    """Plain Zeni (2008): ``(heel_strike_frames, toe_off_frames)``, the maxima of (heel - pelvis) and of
+    (pelvis - toe) along X, at least ``min_step_s`` apart and ``prominence_m`` (m) prominent.
+
+    ``heel``, ``toe``, ``pelvis``: (n, 3) trajectories in a frame whose X is the walking direction (the
+    OpenSim frame; meters), sampled at ``rate_hz``; NaN allowed. ``edges``: also events at the very start
+    or end of the record (see :func:`_peaks`); without them, plain ``scipy.signal.find_peaks``.
+    """
     d_heel = heel[:, 0] - pelvis[:, 0]
     d_toe = toe[:, 0] - pelvis[:, 0]
     dist = int(round(min_step_s * rate_hz))
-    return _peaks(d_heel, dist, prominence_m), _peaks(-d_toe, dist, prominence_m)
+    return _peaks(d_heel, dist, prominence_m, edges), _peaks(-d_toe, dist, prominence_m, edges)
 
 
 def _refine_strike(heel: np.ndarray, frame: int, rate_hz: float, window_s: float) -> int:
@@ -128,17 +139,15 @@ def _refine_toe_off(toe: np.ndarray, frame: int, rate_hz: float, window_s: float
 
 
 def kinematic_events(feet: dict[str, tuple[np.ndarray, np.ndarray]], pelvis: np.ndarray, rate_hz: float,
-                     cfg: dict) -> list[GaitEvent]:
+                     kinematic) -> list[GaitEvent]:
     """Zeni events, refined (see the module docstring). ``feet = {"left": (heel, toe), "right": ...}``,
-    OpenSim-frame trajectories (n, 3)."""
+    OpenSim-frame trajectories (n, 3); ``kinematic``: the ``events.kinematic`` settings."""
     out = []
-    refine = bool(cfg.get("refine", True))
-    window_s = float(cfg.get("refine_window_s", 0.15))
-    rise_m = float(cfg.get("toe_rise_m", 0.015))
+    window_s = float(kinematic.refine_window_s)
+    rise_m = float(kinematic.toe_rise_m)
     for side, (heel, toe) in feet.items():
-        hs, to = zeni_events(heel, toe, pelvis, rate_hz, float(cfg.get("min_step_s", 0.35)),
-                             float(cfg.get("prominence_m", 0.03)))
-        if refine:
+        hs, to = zeni_events(heel, toe, pelvis, rate_hz, float(kinematic.min_step_s), float(kinematic.prominence_m))
+        if kinematic.refine:
             hs = [_refine_strike(heel, f, rate_hz, window_s) for f in hs]
             to = [_refine_toe_off(toe, f, rate_hz, window_s, rise_m) for f in to]
         out += [GaitEvent(side, "heel_strike", int(f), "kinematic") for f in hs]
@@ -147,8 +156,9 @@ def kinematic_events(feet: dict[str, tuple[np.ndarray, np.ndarray]], pelvis: np.
 
 
 def force_plate_events(plates: list[ForcePlate], feet_heel_lab: dict[str, np.ndarray], rate_hz: float,
-                       n_frames: int, threshold_n: float = 20.0, min_contact_s: float = 0.1) -> list[GaitEvent]:
-    """Contact on/off from each plate's vertical force (lab frame); the side from the nearest heel."""
+                       n_frames: int, threshold_n: float, min_contact_s: float = 0.1) -> list[GaitEvent]:
+    """Contact on/off from each plate's vertical force (lab frame) crossing ``threshold_n`` (N), contacts of
+    at least ``min_contact_s``; the side from the nearest heel (``feet_heel_lab``: side -> (n, 3), lab frame)."""
     out = []
     for plate in plates:
         if plate.force_n.size == 0:
@@ -186,10 +196,11 @@ def force_plate_events(plates: list[ForcePlate], feet_heel_lab: dict[str, np.nda
 
 
 def c3d_events(annotated: list[AnnotatedEvent]) -> list[GaitEvent]:
+    """The C3D's validated ``EVENT`` annotations as gait events."""
     return [GaitEvent(e.side, e.event, e.frame, "c3d_event") for e in annotated]
 
 
-def merge_events(groups: list[list[GaitEvent]], rate_hz: float, window_s: float = 0.15) -> list[GaitEvent]:
+def merge_events(groups: list[list[GaitEvent]], rate_hz: float, window_s: float) -> list[GaitEvent]:
     """Merge event lists in priority order: an event is added unless one of the same side and kind from
     an earlier list lies within ``window_s``."""
     kept: list[GaitEvent] = []
@@ -204,7 +215,13 @@ def merge_events(groups: list[list[GaitEvent]], rate_hz: float, window_s: float 
 
 def treadmill_state(pelvis: np.ndarray, heels: list[np.ndarray], rate_hz: float, travel_m: float = 0.5
                     ) -> tuple[bool, float, float]:
-    """``(is_treadmill, belt_speed_mps, walking_speed_mps)`` from OpenSim-frame trajectories."""
+    """``(is_treadmill, belt_speed_mps, walking_speed_mps)`` from (n, 3) trajectories in a frame whose X is
+    the walking direction and Y up (the OpenSim frame; meters) at ``rate_hz``.
+
+    A treadmill: the pelvis travels less than ``travel_m`` along X over more than 0.5 s and the median
+    backward speed of the heels while they are low (their lowest 20 % of heights: stance) exceeds 0.2 m/s;
+    that median is the belt speed. Otherwise the walking speed is the pelvis travel over the duration.
+    """
     ok = np.isfinite(pelvis[:, 0])
     if ok.sum() < 2:
         return False, 0.0, 0.0
@@ -227,18 +244,17 @@ def treadmill_state(pelvis: np.ndarray, heels: list[np.ndarray], rate_hz: float,
     return True, belt, belt
 
 
-def detect_events(source: str, rate_hz: float, n_frames: int, feet: dict[str, tuple[np.ndarray, np.ndarray]],
-                  pelvis: np.ndarray, cfg: dict, annotated: list[AnnotatedEvent] | None = None,
-                  plates: list[ForcePlate] | None = None, heels_lab: dict[str, np.ndarray] | None = None,
-                  belt_speed_mps: float = 0.0) -> list[GaitEvent]:
-    """Events by ``source`` (auto | force_plate | c3d | kinematic). Trajectories in the OpenSim frame;
-    ``heels_lab`` (lab frame, for the plates' geometry). ``belt_speed_mps`` is accepted for callers but no
-    longer used: the kinematic refinements use vertical motion only."""
-    kin = kinematic_events(feet, pelvis, rate_hz, cfg.get("kinematic", {}))
-    fp = force_plate_events(plates or [], heels_lab or {}, rate_hz, n_frames, float(cfg.get("force_threshold_n", 20.0))) \
+def detect_events(events, rate_hz: float, n_frames: int, feet: dict[str, tuple[np.ndarray, np.ndarray]],
+                  pelvis: np.ndarray, annotated: list[AnnotatedEvent] | None = None,
+                  plates: list[ForcePlate] | None = None, heels_lab: dict[str, np.ndarray] | None = None
+                  ) -> list[GaitEvent]:
+    """Events by ``events.source`` (auto | force_plate | c3d | kinematic); ``events``: the ``events`` settings.
+    Trajectories in the OpenSim frame; ``heels_lab`` (lab frame, for the plates' geometry)."""
+    kin = kinematic_events(feet, pelvis, rate_hz, events.kinematic)
+    fp = force_plate_events(plates or [], heels_lab or {}, rate_hz, n_frames, float(events.force_threshold_n)) \
         if plates and heels_lab else []
     c3d = c3d_events(annotated or [])
-    win = float(cfg.get("merge_window_s", 0.15))
+    source = events.source
     if source == "kinematic":
         return kin
     if source == "force_plate":
@@ -246,7 +262,7 @@ def detect_events(source: str, rate_hz: float, n_frames: int, feet: dict[str, tu
     if source == "c3d":
         return sorted(c3d, key=lambda e: e.frame)
     if source == "auto":
-        return merge_events([fp, c3d, kin], rate_hz, win)
+        return merge_events([fp, c3d, kin], rate_hz, float(events.merge_window_s))
     raise ValueError(f"unknown events source {source!r}")
 
 

@@ -1,8 +1,9 @@
 """Low-pass filters for marker trajectories (applied along time, per coordinate, NaN-aware).
 
 - :func:`butterworth`: 4th-order zero-lag Butterworth (2nd-order design run forward and backward with
-  ``filtfilt``, so the effective order is 4 and the cutoff is corrected for the double pass), default 6 Hz.
+  ``filtfilt``, so the effective order is 4 and the cutoff is corrected for the double pass).
 - :func:`moving_mean`: centred moving mean over ``window`` frames (the original study's filter).
+- :func:`filter_markers`: the one the marker stage calls, as the ``markers.filter`` settings say.
 
 NaN handling: each finite segment is filtered on its own; segments shorter than the filter needs are
 left as they are; NaN stays NaN.
@@ -22,7 +23,7 @@ def _segments(y: np.ndarray):
     return find_gaps(np.isfinite(y))
 
 
-def butterworth(y: np.ndarray, rate_hz: float, cutoff_hz: float = 6.0, order: int = 4) -> np.ndarray:
+def butterworth(y: np.ndarray, rate_hz: float, cutoff_hz: float, order: int) -> np.ndarray:
     """Zero-lag Butterworth low-pass of ``y`` along axis 0; overall ``order`` (even) after forward-backward.
 
     The cutoff of the single-pass design is raised by ``(2**(1/n_passes) - 1)**(-1/(2*order_1))``
@@ -46,7 +47,7 @@ def butterworth(y: np.ndarray, rate_hz: float, cutoff_hz: float = 6.0, order: in
     return out.reshape(y.shape)
 
 
-def moving_mean(y: np.ndarray, window: int = 5) -> np.ndarray:
+def moving_mean(y: np.ndarray, window: int) -> np.ndarray:
     """Centred moving mean of ``window`` frames (odd; shrinks at segment ends) along axis 0, NaN-aware."""
     y = np.asarray(y, dtype=float)
     window = int(window)
@@ -67,14 +68,13 @@ def moving_mean(y: np.ndarray, window: int = 5) -> np.ndarray:
     return out.reshape(y.shape)
 
 
-def filter_markers(xyz_m: np.ndarray, rate_hz: float, cfg: dict) -> np.ndarray:
-    """Filter (n_frames, n_markers, 3) with ``cfg`` = the ``markers.filter`` config section:
-    ``{"method": "butterworth"|"moving_mean"|"none", "cutoff_hz": 6.0, "order": 4, "window_frames": 5}``."""
-    method = cfg.get("method", "butterworth")
-    if method == "none":
+def filter_markers(xyz_m: np.ndarray, rate_hz: float, filt) -> np.ndarray:
+    """Filter (n_frames, n_markers, 3) as the ``markers.filter`` settings ``filt`` say (``method``
+    butterworth | moving_mean | none, ``cutoff_hz``, ``order``, ``window_frames``)."""
+    if filt.method == "none":
         return np.asarray(xyz_m, dtype=float).copy()
-    if method == "butterworth":
-        return butterworth(xyz_m, rate_hz, float(cfg.get("cutoff_hz", 6.0)), int(cfg.get("order", 4)))
-    if method == "moving_mean":
-        return moving_mean(xyz_m, int(cfg.get("window_frames", 5)))
-    raise ValueError(f"unknown filter method {method!r}")
+    if filt.method == "butterworth":
+        return butterworth(xyz_m, rate_hz, float(filt.cutoff_hz), int(filt.order))
+    if filt.method == "moving_mean":
+        return moving_mean(xyz_m, int(filt.window_frames))
+    raise ValueError(f"unknown filter method {filt.method!r}")

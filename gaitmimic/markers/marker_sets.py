@@ -9,7 +9,8 @@ Built-in sets
   gait2354/gait2392 models' marker sets use.
 
 A trial's set is detected from its labels (the set with the most matching names). A subject may override
-names with ``{lab_name: canonical_name}`` (``""`` or ``None`` drops a marker). Markers outside the set are
+names with ``{lab_name: canonical_name}`` (``lab_to_model_markers`` in subject.yaml; ``""`` or ``None`` drops
+a marker). Markers outside the set are
 dropped. Required markers (pelvis, thighs, shanks, feet) missing -> :class:`InputError` listing them.
 
 Each set also names marker *roles* used by orientation and event detection (``pelvis_front``,
@@ -113,8 +114,8 @@ def detect_marker_set(labels: list[str], overrides: dict[str, str | None] | None
     if scores[best] < 4:
         raise InputError(path, f"marker names {labels[:12]}... match no known marker set "
                                f"(matches: {scores})",
-                         "add a marker_map in data/<subject>/subject.yaml mapping your names to Plug-in Gait names, "
-                         "or set markers.marker_set in config")
+                         "add lab_to_model_markers in data/<subject>/subject.yaml mapping your names to Plug-in Gait "
+                         "names, or set markers.marker_set in config")
     return MARKER_SETS[best]
 
 
@@ -149,8 +150,8 @@ def map_markers(trial: MarkerTrial, marker_set: str = "auto", overrides: dict[st
             missing.append(" or ".join("+".join(alt) for alt in alternatives))
     if missing:
         raise InputError(path, f"required markers missing for marker set {mset.name}: {', '.join(missing)}",
-                         "check the marker labels (map lab names with marker_map in data/<subject>/subject.yaml) "
-                         "or re-label the trial")
+                         "check the marker labels (map lab names with lab_to_model_markers in "
+                         "data/<subject>/subject.yaml) or re-label the trial")
     return mapped, mset
 
 

@@ -21,8 +21,7 @@ import numpy as np
 
 from gaitmimic.errors import InputError
 
-__all__ = ["Orientation", "rotation_from_axes", "detect_orientation", "apply_orientation", "axis_vector",
-           "horizontal_heading_deg"]
+__all__ = ["Orientation", "rotation_from_axes", "detect_orientation", "apply_orientation", "axis_vector"]
 
 _AXES = {"x": 0, "y": 1, "z": 2}
 
@@ -86,13 +85,6 @@ def _snap(v: np.ndarray, max_deg: float) -> tuple[np.ndarray, bool]:
     return v, False
 
 
-def horizontal_heading_deg(forward_lab: np.ndarray, up_lab: np.ndarray) -> float:
-    """Heading of ``forward_lab`` within the horizontal plane, for comparing two detections (degrees)."""
-    R = rotation_from_axes(up_lab, np.array([1.0, 0, 0]) if abs(up_lab[0]) < 0.9 else np.array([0, 1.0, 0]))
-    f = R @ forward_lab
-    return float(np.degrees(np.arctan2(f[2], f[0])))
-
-
 def _stance_foot_velocity(heels: list[np.ndarray], up: np.ndarray, min_speed_per_frame: float = 0.002
                           ) -> np.ndarray | None:
     """Mean horizontal velocity (m/frame) of the heels while they are low (stance); None when they barely move
@@ -114,18 +106,18 @@ def _stance_foot_velocity(heels: list[np.ndarray], up: np.ndarray, min_speed_per
 
 
 def detect_orientation(pelvis_front: np.ndarray, pelvis_back: np.ndarray, feet: list[np.ndarray],
-                       head: np.ndarray | None, cfg: dict, path=None, is_static: bool = False) -> Orientation:
+                       head: np.ndarray | None, orientation, path=None, is_static: bool = False) -> Orientation:
     """Detect the lab->OpenSim rotation from landmark trajectories (each (n_frames, 3), lab frame, meters).
 
-    ``feet``: [heel_l, toe_l, heel_r, toe_r] trajectories. ``cfg`` is the ``markers.orientation`` section.
+    ``feet``: [heel_l, toe_l, heel_r, toe_r] trajectories. ``orientation``: the ``markers.orientation`` settings.
     """
     notes: list[str] = []
-    mode = cfg.get("mode", "auto")
+    mode = orientation.mode
     pelvis = _nanmean(np.stack([pelvis_front, pelvis_back]), axis=0)
     feet_all = np.concatenate(feet, axis=0)
     if mode == "explicit":
-        up = axis_vector(cfg["vertical_axis"])
-        fwd = axis_vector(cfg["forward_axis"])
+        up = axis_vector(orientation.vertical_axis)
+        fwd = axis_vector(orientation.forward_axis)
         method = "explicit"
     else:
         top = pelvis if head is None or not np.isfinite(head).any() else _nanmean(np.stack([pelvis, head]), axis=0)
@@ -133,14 +125,14 @@ def detect_orientation(pelvis_front: np.ndarray, pelvis_back: np.ndarray, feet: 
         if not np.all(np.isfinite(up_raw)):
             raise InputError(path, "cannot detect the vertical (pelvis or foot markers never visible)",
                              "set markers.orientation.mode: explicit with vertical_axis/forward_axis")
-        up, snapped = _snap(up_raw, float(cfg.get("snap_vertical_deg", 15.0)))
+        up, snapped = _snap(up_raw, float(orientation.snap_vertical_deg))
         notes.append(f"vertical from posture ({'snapped to lab axis' if snapped else 'not snapped'})")
         ok = np.all(np.isfinite(pelvis), axis=1)
         travel = pelvis[ok][-1] - pelvis[ok][0] if ok.sum() >= 2 else np.zeros(3)
         travel_h = travel - up * (travel @ up)
         pelvis_dir = _nanmean(pelvis_front, axis=0) - _nanmean(pelvis_back, axis=0)
         foot_dir = _nanmean(feet[1] - feet[0], axis=0) + _nanmean(feet[3] - feet[2], axis=0)
-        if not is_static and np.linalg.norm(travel_h) >= float(cfg.get("treadmill_travel_m", 0.5)):
+        if not is_static and np.linalg.norm(travel_h) >= float(orientation.treadmill_travel_m):
             # principal horizontal direction of the pelvis path (robust to side-to-side sway), signed by travel
             path_h = pelvis[ok] - np.outer(pelvis[ok] @ up, up)
             _, _, vt = np.linalg.svd(path_h - path_h.mean(axis=0), full_matrices=False)
@@ -169,7 +161,7 @@ def detect_orientation(pelvis_front: np.ndarray, pelvis_back: np.ndarray, feet: 
     lowest = float(np.nanpercentile(h, 0.5)) if np.isfinite(h).any() else 0.0
     offset = np.zeros(3)
     if not (-0.03 <= lowest <= 0.15):
-        offset[1] = float(cfg.get("marker_radius_m", 0.01)) - lowest
+        offset[1] = float(orientation.marker_radius_m) - lowest
         notes.append(f"floor moved by {offset[1]:.3f} m (lowest foot marker was at {lowest:.3f} m)")
     return Orientation(R=R, offset_m=offset, vertical_lab=R[1].copy(), forward_lab=R[0].copy(), method=method, notes=notes)
 

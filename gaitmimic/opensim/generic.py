@@ -1,11 +1,11 @@
 """The generic (unscaled) model and how its markers meet the data: built-in or user model, marker map.
 
-Model config section (``model:`` in config.yaml), as plain dict keys:
+The ``model:`` settings (:func:`gaitmimic.settings.section` ``("model", ...)``):
 
 * ``generic``: ``builtin`` or a path to a user ``.osim`` (gait2392, gait2354, Rajagopal, ...);
 * ``marker_set``: optional marker set XML loaded onto the user model (replaces its markers);
-* ``marker_map``: optional map *model marker -> data marker* (or list of data markers whose mean
-  is used), a built-in map's name, or a YAML file holding such a mapping; with a map, only the
+* ``model_to_data_markers``: optional map *model marker -> data marker* (or list of data markers whose
+  mean is used), a built-in map's name, or a YAML file holding such a mapping; with a map, only the
   mapped model markers are used;
 * ``optional_markers``: model markers that may be absent from a recording (dropped with a warning);
   any other absent marker is an error, so a typo in a marker set is caught.
@@ -21,6 +21,7 @@ import yaml
 
 from gaitmimic.errors import InputError
 from gaitmimic.opensim import marker_sets
+from gaitmimic.opensim.model.builtin import build_model
 from gaitmimic.opensim.runtime import check_model_file, import_opensim, load_model
 
 BUILTIN = "builtin"
@@ -29,16 +30,16 @@ BUILTIN = "builtin"
 @dataclass
 class GenericModel:
     osim: Path                          # prepared generic model (markers included)
-    marker_set: str                     # opensim_example | plugin_gait | custom
+    marker_set: str                     # opensim_gait2354 | plugin_gait | custom
     marker_map: dict[str, Any] | None   # model marker -> data marker(s)
     optional_markers: set[str] = field(default_factory=set)
     measurements: dict[str, Any] | None = None   # defaults that go with a built-in map
     builtin: bool = False
 
 
-def resolve_marker_map(model_cfg: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
-    """The model-marker -> data-marker map from config, and the built-in map's name if one was named."""
-    raw = model_cfg.get("marker_map")
+def resolve_marker_map(model: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """The model-marker -> data-marker map of the ``model`` settings, and the built-in map's name if one was named."""
+    raw = model.model_to_data_markers
     if not raw:
         return None, None
     if isinstance(raw, dict):
@@ -56,56 +57,55 @@ def resolve_marker_map(model_cfg: dict[str, Any]) -> tuple[dict[str, Any] | None
     return data, None
 
 
-def _builtin_model(height_m: float, mass_kg: float, out_osim: Path) -> Path:
+def _load_marker_set(osim, model, path: Path) -> None:
+    """Replace the markers of ``model`` by those of the marker set XML ``path``."""
+    if not path.is_file() or "<MarkerSet" not in path.read_text(errors="replace"):
+        raise InputError(path, "not an OpenSim marker set file (no <MarkerSet>)",
+                         "set `model.marker_set` to a marker set XML, e.g. gait2392_Scale_MarkerSet.xml")
     try:
-        from gaitmimic.opensim.model import build_model  # noqa: PLC0415
-    except ImportError as exc:
-        raise RuntimeError("the built-in model (gaitmimic.opensim.model.build_model) is not available in this installation") from exc
-    build_model(height_m, mass_kg, out_osim)
-    return out_osim
+        marker_set = osim.MarkerSet(str(path))
+    except Exception as exc:
+        raise InputError(path, f"OpenSim could not read this marker set ({exc})", "fix the XML") from exc
+    existing = model.updMarkerSet()
+    for name in model_marker_names(model):
+        existing.remove(existing.get(name))
+    for i in range(marker_set.getSize()):
+        model.addMarker(marker_set.get(i).clone())
+    model.finalizeConnections()
 
 
-def prepare_generic(model_cfg: dict[str, Any], height_m: float, mass_kg: float, work: Path) -> GenericModel:
-    """Write the generic model (with its marker set) into ``work`` and describe its markers."""
+def prepare_generic(model: Any, height_m: float, mass_kg: float, work: Path) -> GenericModel:
+    """Write the generic model of the ``model`` settings (with its marker set) into ``work`` and describe its markers."""
     osim = import_opensim()
-    generic = model_cfg.get("generic", BUILTIN) or BUILTIN
-    marker_map, map_name = resolve_marker_map(model_cfg)
-    optional = set(model_cfg.get("optional_markers") or [])
+    marker_map, map_name = resolve_marker_map(model)
+    optional = set(model.optional_markers)
     if map_name:
-        optional |= set(marker_sets.BUILTIN_MAP_OPTIONAL.get(map_name, []))
+        optional |= set(marker_sets.BUILTIN_MAP_OPTIONAL[map_name])
     out = work / "generic.osim"
-    if generic == BUILTIN:
-        _builtin_model(height_m, mass_kg, out)
-        model = load_model(out)
-        is_builtin = True
+    is_builtin = model.generic == BUILTIN
+    if is_builtin:
+        build_model(height_m, mass_kg, out)
+        generic = load_model(out)
     else:
-        model = load_model(check_model_file(generic))
-        is_builtin = False
-        if model_cfg.get("marker_set"):
-            ms_path = Path(model_cfg["marker_set"])
-            if not ms_path.is_file() or "<MarkerSet" not in ms_path.read_text(errors="replace"):
-                raise InputError(ms_path, "not an OpenSim marker set file (no <MarkerSet>)", "set `model.marker_set` to a marker set XML, e.g. gait2392_Scale_MarkerSet.xml")
-            try:
-                marker_set = osim.MarkerSet(str(ms_path))
-            except Exception as exc:
-                raise InputError(ms_path, f"OpenSim could not read this marker set ({exc})", "fix the XML") from exc
-            existing = model.updMarkerSet()
-            for name in model_marker_names(model):
-                existing.remove(existing.get(name))
-            for i in range(marker_set.getSize()):
-                model.addMarker(marker_set.get(i).clone())
-            model.finalizeConnections()
-        model.printToXML(str(out))
-    names = [model.getMarkerSet().get(i).getName() for i in range(model.getMarkerSet().getSize())]
+        generic = load_model(check_model_file(model.generic))
+        if model.marker_set:
+            _load_marker_set(osim, generic, Path(model.marker_set))
+        generic.printToXML(str(out))
+    names = model_marker_names(generic)
     if not names:
-        raise InputError(generic, "the model has no markers", "set `model.marker_set` to its marker set XML")
-    measurements = marker_sets.BUILTIN_MAP_MEASUREMENTS.get(map_name) if map_name else None
-    return GenericModel(out, marker_sets.detect_marker_set(names), marker_map, optional, measurements, is_builtin)
+        raise InputError(model.generic, "the model has no markers", "set `model.marker_set` to its marker set XML")
+    measurements = marker_sets.BUILTIN_MAP_MEASUREMENTS[map_name] if map_name else None
+    return GenericModel(out, marker_sets.model_marker_set(names), marker_map, optional, measurements, is_builtin)
 
 
 def model_marker_names(model) -> list[str]:
     ms = model.getMarkerSet()
     return [ms.get(i).getName() for i in range(ms.getSize())]
+
+
+def model_coordinate_names(model) -> set[str]:
+    cs = model.getCoordinateSet()
+    return {cs.get(i).getName() for i in range(cs.getSize())}
 
 
 def remove_markers(osim_in: Path, osim_out: Path, keep: set[str], unfix: bool = False) -> None:

@@ -7,10 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
-from gaitmimic.opensim.runtime import import_opensim, load_model
+from gaitmimic.io.mot import read_mot
+from gaitmimic.opensim.runtime import load_model
 
 #: Markers on soft tissue or wands (not bony landmarks) in the two known marker sets.
 _NON_BONY = re.compile(r"(THI|TIB|Thigh|Shank|Bicep|FHD|BHD|Head|RBAK|Midfoot)", re.IGNORECASE)
+
+#: ``getMotionType()`` of a rotational coordinate.
+_ROTATIONAL = 1
 
 
 def is_bony_landmark(name: str) -> bool:
@@ -18,36 +22,15 @@ def is_bony_landmark(name: str) -> bool:
     return _NON_BONY.search(name) is None
 
 
-def read_table(path: str | Path) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Columns, time (n,), values (n, k) of an OpenSim .sto/.mot file, as stored."""
-    osim = import_opensim()
-    table = osim.TimeSeriesTable(str(path))
-    labels = list(table.getColumnLabels())
-    time = np.asarray(table.getIndependentColumn(), dtype=float)
-    matrix = table.getMatrix()
-    values = np.asarray(matrix.to_numpy(), dtype=float).reshape(len(time), len(labels))
-    return labels, time, values
-
-
-def mot_in_degrees(path: str | Path) -> bool:
-    """Whether a .mot/.sto header says ``inDegrees=yes``."""
-    with open(path, errors="replace") as f:
-        for line in f:
-            if line.strip().lower() == "endheader":
-                break
-            if line.replace(" ", "").lower().startswith("indegrees="):
-                return line.split("=", 1)[1].strip().lower() == "yes"
-    return False
-
-
 def marker_positions_at_pose(model_path: Path, mot_path: Path, marker_names: list[str], row: int = -1) -> np.ndarray:
-    """Ground positions (k, 3) of ``marker_names`` with the model in the pose of one row of a .mot."""
+    """Ground positions (k, 3), metres, of ``marker_names`` with the model in the pose of one row of a .mot/.sto
+    (coordinate columns by name, or ``/.../<coordinate>/value`` columns of a states file)."""
     model = load_model(model_path)
     state = model.initSystem()
-    labels, _, values = read_table(mot_path)
-    in_degrees = mot_in_degrees(mot_path)
+    table = read_mot(mot_path)
+    values = table.data.iloc[row]
     coords = model.getCoordinateSet()
-    for j, label in enumerate(labels):
+    for label in table.names:
         if label.startswith("/"):
             if not label.endswith("/value"):
                 continue                      # /speed columns of a states file
@@ -57,8 +40,8 @@ def marker_positions_at_pose(model_path: Path, mot_path: Path, marker_names: lis
         if not coords.contains(name):
             continue
         c = coords.get(name)
-        v = values[row, j]
-        if in_degrees and c.getMotionType() == 1:  # 1 = Rotational
+        v = float(values[label])
+        if table.in_degrees and c.getMotionType() == _ROTATIONAL:
             v = np.deg2rad(v)
         c.setValue(state, float(v), False)
     model.assemble(state)

@@ -121,7 +121,7 @@ def coordinate_tasks_xml(tasks: dict[str, dict[str, Any]]) -> str:
     """``{coordinate: {"weight": w, "value_deg": v or None}}``: None = the model's default value."""
     out = []
     for name, t in tasks.items():
-        value = t.get("value_deg")
+        value = t["value_deg"]
         kind = "default_value" if value is None else "manual_value"
         value_rad = 0.0 if value is None else float(value) * 3.141592653589793 / 180.0
         out.append(f'          <IKCoordinateTask name="{_name(name)}"><apply>true</apply><weight>{_num(t["weight"])}</weight>'
@@ -133,7 +133,7 @@ def measurements_xml(measurements: dict[str, dict[str, Any]]) -> str:
     blocks = []
     for name, m in measurements.items():
         pairs = "\n".join(f"              <MarkerPair><markers>{_name(a)} {_name(b)}</markers></MarkerPair>" for a, b in m["pairs"])
-        bodies = "\n".join(f'              <BodyScale name="{_name(b)}"><axes>{m.get("axes", "X Y Z")}</axes></BodyScale>' for b in m["bodies"])
+        bodies = "\n".join(f'              <BodyScale name="{_name(b)}"><axes>{m["axes"]}</axes></BodyScale>' for b in m["bodies"])
         blocks.append(_MEASUREMENT.substitute(name=_name(name), pairs=pairs, bodies=bodies))
     return "\n".join(blocks)
 

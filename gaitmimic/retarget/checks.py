@@ -8,8 +8,9 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 
+from gaitmimic.io.reference import Reference
+from gaitmimic.retarget.reference import central_velocities
 from gaitmimic.sim import humanoid
-from gaitmimic.retarget.reference import Reference
 
 
 def quaternion_norm_error(ref: Reference) -> float:
@@ -39,8 +40,6 @@ def forward_all_finite(model: mujoco.MjModel, ref: Reference) -> bool:
 
 def velocity_consistency(ref: Reference) -> float:
     """Largest |qvel - d(qpos)/dt| over interior frames (rad/s or m/s), central differences."""
-    from gaitmimic.retarget.reference import central_velocities
-
     v = central_velocities(ref.qpos, ref.dt)
     return float(np.abs(v[1:-1] - ref.qvel[1:-1]).max())
 

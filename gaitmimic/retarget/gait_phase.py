@@ -1,51 +1,40 @@
-"""Gait events for the retarget: read the events CSV (or detect them from the OpenSim kinematics),
-stance masks, right-heel-strike cycles and the gait phase 0..1.
+"""Gait events for the retarget: the events CSV of the marker stage (read with :mod:`gaitmimic.io.events`)
+or, without one, events detected from the OpenSim kinematics; stance masks, right-heel-strike cycles and the
+gait phase 0..1.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-from scipy.signal import find_peaks
 
-from gaitmimic.errors import InputError
+from gaitmimic.io.events import EVENT_COLUMNS, empty_events
+from gaitmimic.markers.events import zeni_events
 
 SIDES = ("right", "left")
 
 
-def read_events(path: str | Path) -> pd.DataFrame:
-    """Events CSV (columns side, event, time_s, ...), sorted by time."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "gait events file not found", "run the events stage first")
-    df = pd.read_csv(path)
-    missing = {"side", "event", "time_s"} - set(df.columns)
-    if missing:
-        raise InputError(path, f"missing columns {sorted(missing)}", "write events with side,event,time_s,frame,source")
-    return df.sort_values("time_s").reset_index(drop=True)
-
-
-def detect_events_from_kinematics(kin, min_cycle_s: float = 0.7) -> pd.DataFrame:
-    """Zeni-style events from the OpenSim kinematics: heel strike at the maximum forward distance of
-    the calcaneus from the hip midpoint, toe off at the maximum backward distance of the toes
-    (calcaneus when the model has no toes). Works for treadmill and overground walks alike."""
+def detect_events_from_kinematics(kin, min_cycle_s: float = 0.7, prominence_m: float = 0.05) -> pd.DataFrame:
+    """Zeni events (:func:`gaitmimic.markers.events.zeni_events`) from the OpenSim kinematics (OpenSim frame):
+    heel strike at the maximum forward distance of the calcaneus origin from the hip-centre midpoint, toe off at
+    the maximum backward distance of the toes origin (the calcaneus when the model has no toes). Peaks of one
+    side are at least ``min_cycle_s`` apart and ``prominence_m`` prominent (no extra events at the record's
+    ends: ``edges=False``). Works for treadmill and overground walks alike. Returns the events table (columns
+    :data:`gaitmimic.io.events.EVENT_COLUMNS`, source ``kinematic``), sorted by time."""
     hip_mid = 0.5 * (kin.centres["hip_r"] + kin.centres["hip_l"])
     rate = 1.0 / float(np.median(np.diff(kin.time_s)))
     rows = []
     for side, s in (("right", "r"), ("left", "l")):
-        heel = kin.points[f"foot_{s}"][:, 0] - hip_mid[:, 0]
-        toe = kin.points.get(f"toes_{s}", kin.points[f"foot_{s}"])[:, 0] - hip_mid[:, 0]
-        dist = max(1, int(min_cycle_s * rate))
-        for event, signal in (("heel_strike", heel), ("toe_off", -toe)):
-            peaks, _ = find_peaks(signal, distance=dist, prominence=0.05)
-            for p in peaks:
-                rows.append({"side": side, "event": event, "time_s": float(kin.time_s[p]), "frame": int(p),
-                             "source": "kinematic"})
+        heel = kin.points[f"foot_{s}"]
+        toe = kin.points.get(f"toes_{s}", heel)
+        strikes, offs = zeni_events(heel, toe, hip_mid, rate, min_step_s=min_cycle_s, prominence_m=prominence_m,
+                                     edges=False)
+        for event, frames in (("heel_strike", strikes), ("toe_off", offs)):
+            rows += [{"side": side, "event": event, "time_s": float(kin.time_s[p]), "frame": int(p),
+                      "source": "kinematic"} for p in frames]
     if not rows:
-        return pd.DataFrame(columns=["side", "event", "time_s", "frame", "source"])
-    return pd.DataFrame(rows).sort_values("time_s").reset_index(drop=True)
+        return empty_events()
+    return pd.DataFrame(rows, columns=EVENT_COLUMNS).sort_values("time_s").reset_index(drop=True)
 
 
 def heel_strike_times(events: pd.DataFrame, side: str = "right") -> np.ndarray:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 
+from gaitmimic.sim.humanoid import kinematics_frames
+
 FOOT_BODIES = {"r": "right_foot", "l": "left_foot"}
 
 
@@ -30,28 +32,33 @@ def _foot_capsules(model: mujoco.MjModel) -> dict[str, list[int]]:
     return out
 
 
+def _capsule_bottoms(model: mujoco.MjModel, data: mujoco.MjData, geoms: list[int]) -> np.ndarray:
+    """(2 x len(geoms), 3) world positions of the bottoms of the capsules' end spheres (after kinematics)."""
+    out = np.zeros((2 * len(geoms), 3))
+    for i, g in enumerate(geoms):
+        axis = data.geom_xmat[g].reshape(3, 3)[:, 2]
+        r, half = model.geom_size[g, 0], model.geom_size[g, 1]
+        for k, sign in enumerate((-1.0, 1.0)):
+            p = data.geom_xpos[g] + sign * half * axis
+            p[2] -= r
+            out[2 * i + k] = p
+    return out
+
+
 def foot_points(model: mujoco.MjModel, qpos: np.ndarray) -> dict[str, np.ndarray]:
     """Per side, (T, K, 3) world positions of the bottoms of the foot capsules' end spheres."""
-    data = mujoco.MjData(model)
     caps = _foot_capsules(model)
     out = {s: np.zeros((qpos.shape[0], 2 * len(g), 3)) for s, g in caps.items()}
-    for t in range(qpos.shape[0]):
-        data.qpos[:] = qpos[t]
-        mujoco.mj_kinematics(model, data)
+    for t, data in kinematics_frames(model, qpos):
         for s, geoms in caps.items():
-            for i, g in enumerate(geoms):
-                axis = data.geom_xmat[g].reshape(3, 3)[:, 2]
-                r, half = model.geom_size[g, 0], model.geom_size[g, 1]
-                for k, sign in enumerate((-1.0, 1.0)):
-                    p = data.geom_xpos[g] + sign * half * axis
-                    p[2] -= r
-                    out[s][t, 2 * i + k] = p
+            out[s][t] = _capsule_bottoms(model, data, geoms)
     return out
 
 
 def ground(model: mujoco.MjModel, qpos: np.ndarray, stance: dict[str, np.ndarray],
-           anchor_gain: float = 1.0, contact_height_m: float = 0.01) -> tuple[np.ndarray, dict]:
-    """Return grounded qpos (copy) and a summary (root corrections applied, m)."""
+           anchor_gain: float, contact_height_m: float = 0.01) -> tuple[np.ndarray, dict]:
+    """Return grounded qpos (copy) and a summary (root corrections applied, m); ``anchor_gain`` is
+    ``retarget.anchor_gain`` (1 = a touching stance foot never slides, 0 = vertical grounding only)."""
     qpos = qpos.copy()
     pts = foot_points(model, qpos)
     T = qpos.shape[0]
@@ -148,18 +155,7 @@ def lock_stance_feet(model: mujoco.MjModel, qpos: np.ndarray, stance: dict[str, 
     def points(q):
         data.qpos[:] = q
         mujoco.mj_kinematics(model, data)
-        out = {}
-        for s, geoms in caps.items():
-            pts = []
-            for g in geoms:
-                axis = data.geom_xmat[g].reshape(3, 3)[:, 2]
-                r, half = model.geom_size[g, 0], model.geom_size[g, 1]
-                for sign in (-1.0, 1.0):
-                    p = data.geom_xpos[g] + sign * half * axis
-                    p[2] -= r
-                    pts.append(p)
-            out[s] = np.array(pts)
-        return out
+        return {s: _capsule_bottoms(model, data, geoms) for s, geoms in caps.items()}
 
     prev = points(qpos[0])
     for t in range(1, qpos.shape[0]):

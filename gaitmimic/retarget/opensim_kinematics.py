@@ -4,22 +4,28 @@ The OpenSim model itself computes the kinematics (``Model.realizePosition`` at e
 user model with gait2392/Rajagopal-style body names works, whatever its joint definitions.
 All outputs are in the OpenSim ground frame (Y up), metres and radians.
 
-INPUTS: scaled ``.osim``, IK ``.mot`` (degrees or radians, as its header says).
+INPUTS: scaled ``.osim``, IK ``.mot`` (read with :mod:`gaitmimic.io.mot`; degrees or radians, as its header
+says). The coordinates are low-passed with :func:`gaitmimic.markers.filtering.butterworth` (the markers' filter:
+4th order zero-lag, cutoff corrected for the double pass) before they are resampled.
 OUTPUTS: :class:`OpenSimKinematics` (per frame) and :class:`gaitmimic.sim.humanoid.SubjectSegments`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import numpy as np
 from scipy.interpolate import CubicSpline
-from scipy.signal import butter, filtfilt
 
 from gaitmimic.errors import InputError
-from gaitmimic.io import mot as mot_io
+from gaitmimic.io.mot import read_mot
+from gaitmimic.markers.filtering import butterworth
+from gaitmimic.opensim.runtime import import_opensim
 from gaitmimic.sim.humanoid import SubjectSegments
+
+log = logging.getLogger(__name__)
 
 #: Humanoid segment -> candidate OpenSim body names (first found wins). Feet are the calcaneus.
 BODY_CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -74,25 +80,20 @@ class OpenSimKinematics:
 
 
 def _quiet_opensim():
-    """``opensim`` with the C numeric locale (via the opensim stage's helper), errors-only logging and no
-    ``opensim.log`` file in the working directory."""
-    try:
-        from gaitmimic.opensim.runtime import import_opensim
-
-        osim = import_opensim()
-    except ImportError:  # pragma: no cover - the opensim stage's helpers are part of the package
-        import opensim as osim
+    """``opensim`` with the C numeric locale, errors-only logging and no ``opensim.log`` file in the working
+    directory."""
+    osim = import_opensim()
     osim.Logger.removeFileSink()
     osim.Logger.setLevelString("error")
     return osim
 
 
-def read_mot(path: str | Path) -> tuple[np.ndarray, dict[str, np.ndarray], bool]:
-    """Read an IK .mot/.sto (gaitmimic.io.mot): (time_s, {column: values}, in_degrees)."""
+def _read_ik_motion(path: str | Path) -> tuple[np.ndarray, dict[str, np.ndarray], bool]:
+    """The IK .mot/.sto: (time_s, {column: values}, in_degrees); at least 4 rows."""
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "IK motion file not found", "run the ik stage first")
-    table = mot_io.read_mot(path)
+    table = read_mot(path)
     if len(table.time_s) < 4:
         raise InputError(path, f"expected >= 4 rows, got {len(table.time_s)}", "pass the IK output .mot of a dynamic trial")
     return table.time_s, {n: table.data[n].to_numpy(dtype=float) for n in table.names}, table.in_degrees
@@ -147,22 +148,28 @@ def _mat(R) -> np.ndarray:
     return np.array([[R.get(a, b) for b in range(3)] for a in range(3)])
 
 
-def lowpass(x: np.ndarray, rate_hz: float, cutoff_hz: float | None) -> np.ndarray:
-    """Zero-lag 4th-order Butterworth low-pass along axis 0 (no-op when cutoff is None/0 or too high)."""
-    if not cutoff_hz or cutoff_hz >= 0.45 * rate_hz or len(x) < 16:
-        return x
-    b, a = butter(2, cutoff_hz / (0.5 * rate_hz))
-    return filtfilt(b, a, x, axis=0, padlen=min(3 * max(len(a), len(b)), len(x) - 1))
+def lowpass_coordinates(values: np.ndarray, rate_hz: float, cutoff_hz: float | None) -> np.ndarray:
+    """IK coordinate samples (T,) low-passed at ``cutoff_hz`` (4th order zero-lag Butterworth,
+    :func:`gaitmimic.markers.filtering.butterworth`); unchanged when ``cutoff_hz`` is 0/None (no filter) or not
+    below 0.45 x ``rate_hz`` (too close to the Nyquist frequency: logged)."""
+    if not cutoff_hz:
+        return values
+    if cutoff_hz >= 0.45 * rate_hz:
+        log.warning("filter cutoff %.3g Hz is not below 0.45 x the IK rate (%.3g Hz): coordinates left unfiltered",
+                    cutoff_hz, rate_hz)
+        return values
+    return butterworth(values, rate_hz, cutoff_hz, 4)
 
 
 def compute_kinematics(osim_path: str | Path, mot_path: str | Path, rate_hz: float,
-                       filter_hz: float | None = 6.0) -> OpenSimKinematics:
-    """Run the model through the (filtered, resampled to ``rate_hz``) IK coordinates."""
+                       filter_hz: float | None) -> OpenSimKinematics:
+    """Run the model through the IK coordinates, low-passed at ``filter_hz`` (0/None: unfiltered,
+    :func:`lowpass_coordinates`) and resampled to ``rate_hz`` (cubic spline)."""
     osim = _quiet_opensim()
     osim_path = Path(osim_path)
     if not osim_path.is_file():
         raise InputError(osim_path, "scaled OpenSim model not found", "run the scale stage first")
-    time_mot, cols, in_degrees = read_mot(mot_path)
+    time_mot, cols, in_degrees = _read_ik_motion(mot_path)
     model = osim.Model(str(osim_path))
     state = model.initSystem()
     bodies = _find_bodies(model)
@@ -181,7 +188,7 @@ def compute_kinematics(osim_path: str | Path, mot_path: str | Path, rate_hz: flo
         v = cols[c].astype(float)
         if in_degrees and coords[c].getMotionType() != 2:  # 2 = translational
             v = np.deg2rad(v)
-        values[c] = lowpass(v, mot_rate, filter_hz)
+        values[c] = lowpass_coordinates(v, mot_rate, filter_hz)
     n = int(np.floor((time_mot[-1] - time_mot[0]) * rate_hz + 1e-9)) + 1
     time_s = time_mot[0] + np.arange(n) / rate_hz
     values = {c: CubicSpline(time_mot, v)(time_s) for c, v in values.items()}

@@ -1,100 +1,65 @@
-"""Reference motion file (``<subject>/reference/<trial>.npz``): writer, loader and looping.
+"""Reference motion algorithms: looping a reference into a longer periodic walk, central-difference velocities.
 
-Fields (see INTERFACES.md): time_s (T,), control_rate_hz (), qpos (T,28), qvel (T,27),
-phase (T,) in [0,1), cycle_starts (C+1,), joint_names (21,), body_names (B,), body_xpos (T,B,3),
-stride_m (3,), treadmill (bool), belt_speed_mps (), source_mot (str).
+The reference itself (:class:`gaitmimic.io.reference.Reference`: MuJoCo frame, radians, metres) is read and
+written by :mod:`gaitmimic.io.reference`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path
-
 import mujoco
 import numpy as np
 
-from gaitmimic.atomic import atomic_path
-from gaitmimic.errors import InputError
+from gaitmimic.io.reference import Reference
+from gaitmimic.sim.humanoid import body_positions
 
-FIELDS = ("time_s", "control_rate_hz", "qpos", "qvel", "phase", "cycle_starts", "joint_names", "body_names",
-          "body_xpos", "stride_m", "treadmill", "belt_speed_mps", "source_mot")  # fmt: skip
+__all__ = ["loop_reference", "central_velocities"]
 
 
-@dataclasses.dataclass
-class Reference:
-    """A retargeted reference motion (arrays as in the npz; MuJoCo frame, radians, metres)."""
+def loop_reference(ref: Reference, n_cycles: int, model: mujoco.MjModel | None = None) -> Reference:
+    """``n_cycles`` gait cycles of ``ref`` stitched end to end, the root advanced by one stride each time.
 
-    time_s: np.ndarray
-    control_rate_hz: float
-    qpos: np.ndarray
-    qvel: np.ndarray
-    phase: np.ndarray
-    cycle_starts: np.ndarray
-    joint_names: list[str]
-    body_names: list[str]
-    body_xpos: np.ndarray
-    stride_m: np.ndarray
-    treadmill: bool = False
-    belt_speed_mps: float = 0.0
-    source_mot: str = ""
+    The complete cycles [cycle_starts[0], cycle_starts[-1]) form one block; a smooth (cubic Hermite)
+    correction spread over the block makes its end meet its start shifted by the block's horizontal advance,
+    in position and velocity, so seams have no jump. Given ``model`` (the humanoid), ``body_xpos`` is
+    recomputed; otherwise it is shifted with the root.
+    """
+    if ref.n_cycles < 1:
+        raise ValueError("reference has no complete gait cycle to loop")
+    if n_cycles < 1:
+        raise ValueError("n_cycles must be >= 1")
+    block_q, block_x, advance = _periodic_block(ref)
+    starts_local = ref.cycle_starts - ref.cycle_starts[0]
+    phase_block = ref.phase[ref.cycle_starts[0]:ref.cycle_starts[-1]]
+    C = ref.n_cycles
+    shift = np.array([advance[0], advance[1], 0.0])
 
-    @property
-    def n_frames(self) -> int:
-        return int(self.qpos.shape[0])
+    def stitch(n):
+        qs, xs, ps, cs = [], [], [], [0]
+        for i in range(n):
+            c, blk = i % C, i // C
+            a, b = starts_local[c], starts_local[c + 1]
+            q = block_q[a:b].copy()
+            q[:, :3] += shift * blk
+            qs.append(q)
+            xs.append(block_x[a:b] + shift * blk)
+            ps.append(phase_block[a:b])
+            cs.append(cs[-1] + (b - a))
+        return np.concatenate(qs), np.concatenate(xs), np.concatenate(ps), np.asarray(cs)
 
-    @property
-    def n_cycles(self) -> int:
-        return int(len(self.cycle_starts) - 1)
-
-    @property
-    def dt(self) -> float:
-        return 1.0 / float(self.control_rate_hz)
-
-    def loop(self, n_cycles: int, model: mujoco.MjModel | None = None) -> "Reference":
-        """``n_cycles`` gait cycles stitched end to end, the root advanced by one stride each time.
-
-        The complete cycles [cycle_starts[0], cycle_starts[-1]) form one block; a smooth (cubic
-        Hermite) correction spread over the block makes its end meet its start shifted by the block's
-        horizontal advance, in position and velocity, so seams have no jump. Given ``model`` (the
-        humanoid), ``body_xpos`` is recomputed; otherwise it is shifted with the root.
-        """
-        if self.n_cycles < 1:
-            raise ValueError("reference has no complete gait cycle to loop")
-        if n_cycles < 1:
-            raise ValueError("n_cycles must be >= 1")
-        block_q, block_x, advance = _periodic_block(self)
-        starts_local = self.cycle_starts - self.cycle_starts[0]
-        phase_block = self.phase[self.cycle_starts[0]:self.cycle_starts[-1]]
-        C = self.n_cycles
-        shift = np.array([advance[0], advance[1], 0.0])
-
-        def stitch(n):
-            qs, xs, ps, cs = [], [], [], [0]
-            for i in range(n):
-                c, blk = i % C, i // C
-                a, b = starts_local[c], starts_local[c + 1]
-                q = block_q[a:b].copy()
-                q[:, :3] += shift * blk
-                qs.append(q)
-                xs.append(block_x[a:b] + shift * blk)
-                ps.append(phase_block[a:b])
-                cs.append(cs[-1] + (b - a))
-            return np.concatenate(qs), np.concatenate(xs), np.concatenate(ps), np.asarray(cs)
-
-        qpos, body_xpos, phase, cycle_starts = stitch(n_cycles)
-        T = qpos.shape[0]
-        q_next, _, _, _ = stitch(n_cycles + 1)  # the frame after the last one, for its velocity
-        pred = block_q[-1:].copy()
-        pred[:, :3] -= shift
-        qvel = central_velocities(np.concatenate([pred, q_next[:T + 1]]), self.dt)[1:T + 1]
-        if model is not None:
-            body_xpos = body_positions(model, qpos, self.body_names)
-        return Reference(
-            time_s=np.arange(T) * self.dt, control_rate_hz=self.control_rate_hz, qpos=qpos, qvel=qvel,
-            phase=phase, cycle_starts=cycle_starts, joint_names=list(self.joint_names),
-            body_names=list(self.body_names), body_xpos=body_xpos, stride_m=self.stride_m.copy(),
-            treadmill=self.treadmill, belt_speed_mps=self.belt_speed_mps, source_mot=self.source_mot,
-        )
+    qpos, body_xpos, phase, cycle_starts = stitch(n_cycles)
+    T = qpos.shape[0]
+    q_next, _, _, _ = stitch(n_cycles + 1)  # the frame after the last one, for its velocity
+    pred = block_q[-1:].copy()
+    pred[:, :3] -= shift
+    qvel = central_velocities(np.concatenate([pred, q_next[:T + 1]]), ref.dt)[1:T + 1]
+    if model is not None:
+        body_xpos = body_positions(model, qpos, ref.body_names)
+    return Reference(
+        time_s=np.arange(T) * ref.dt, control_rate_hz=ref.control_rate_hz, qpos=qpos, qvel=qvel,
+        phase=phase, cycle_starts=cycle_starts, joint_names=list(ref.joint_names),
+        body_names=list(ref.body_names), body_xpos=body_xpos, stride_m=ref.stride_m.copy(),
+        treadmill=ref.treadmill, belt_speed_mps=ref.belt_speed_mps, source_mot=ref.source_mot,
+    )
 
 
 def _periodic_block(ref: Reference) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -149,50 +114,3 @@ def central_velocities(qpos: np.ndarray, dt: float) -> np.ndarray:
         a, b = max(t - 1, 0), min(t + 1, T - 1)
         mujoco.mj_differentiatePos(m, qvel[t], (b - a) * dt, qpos[a], qpos[b])
     return qvel
-
-
-def body_positions(model: mujoco.MjModel, qpos: np.ndarray, body_names) -> np.ndarray:
-    """World positions (T,B,3) of ``body_names`` for each qpos frame (kinematics only)."""
-    data = mujoco.MjData(model)
-    ids = [model.body(n).id for n in body_names]
-    out = np.zeros((qpos.shape[0], len(ids), 3))
-    for t in range(qpos.shape[0]):
-        data.qpos[:] = qpos[t]
-        mujoco.mj_kinematics(model, data)
-        out[t] = data.xpos[ids]
-    return out
-
-
-def save_reference(ref: Reference, path: str | Path) -> Path:
-    """Write ``ref`` as an npz (atomically)."""
-    path = Path(path)
-    arrays = {
-        "time_s": np.asarray(ref.time_s, float), "control_rate_hz": np.float64(ref.control_rate_hz),
-        "qpos": np.asarray(ref.qpos, float), "qvel": np.asarray(ref.qvel, float),
-        "phase": np.asarray(ref.phase, float), "cycle_starts": np.asarray(ref.cycle_starts, np.int64),
-        "joint_names": np.asarray(ref.joint_names, dtype=str), "body_names": np.asarray(ref.body_names, dtype=str),
-        "body_xpos": np.asarray(ref.body_xpos, float), "stride_m": np.asarray(ref.stride_m, float),
-        "treadmill": np.bool_(ref.treadmill), "belt_speed_mps": np.float64(ref.belt_speed_mps),
-        "source_mot": np.asarray(str(ref.source_mot)),
-    }  # fmt: skip
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, **arrays)
-    return path
-
-
-def load_reference(path: str | Path) -> Reference:
-    """Load a reference npz written by :func:`save_reference`."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "reference motion not found", "run the retarget stage first")
-    with np.load(path, allow_pickle=False) as z:
-        missing = [f for f in FIELDS if f not in z.files]
-        if missing:
-            raise InputError(path, f"reference lacks fields {missing}", "re-run the retarget stage")
-        return Reference(
-            time_s=z["time_s"], control_rate_hz=float(z["control_rate_hz"]), qpos=z["qpos"], qvel=z["qvel"],
-            phase=z["phase"], cycle_starts=z["cycle_starts"].astype(int), joint_names=[str(s) for s in z["joint_names"]],
-            body_names=[str(s) for s in z["body_names"]], body_xpos=z["body_xpos"], stride_m=z["stride_m"],
-            treadmill=bool(z["treadmill"]), belt_speed_mps=float(z["belt_speed_mps"]), source_mot=str(z["source_mot"]),
-        )

@@ -1,4 +1,4 @@
-"""Root (torso) pose, leg-length scaling and treadmill correction.
+"""Root (torso) pose, leg-length scaling and treadmill correction (the belt displacement added back).
 
 The humanoid's root is its torso: its orientation is the OpenSim torso orientation (pelvis composed
 with the lumbar rotation, computed by OpenSim itself), converted to the MuJoCo frame. Its position is
@@ -12,6 +12,7 @@ import mujoco
 import numpy as np
 
 from gaitmimic.frames import opensim_to_mujoco
+from gaitmimic.sim.humanoid import body_positions
 
 
 def assemble_qpos(root_pos: np.ndarray, root_R: np.ndarray, joints: np.ndarray) -> np.ndarray:
@@ -32,16 +33,10 @@ def assemble_qpos(root_pos: np.ndarray, root_R: np.ndarray, joints: np.ndarray) 
 
 
 def hip_midpoint_offsets(model: mujoco.MjModel, root_R: np.ndarray, joints: np.ndarray) -> np.ndarray:
-    """World vector (T,3) from the root to the humanoid hip-centre midpoint, root at the origin."""
-    data = mujoco.MjData(model)
-    ids = [model.body("right_thigh").id, model.body("left_thigh").id]
+    """World vector (T,3) from the root to the humanoid hip-centre midpoint (thigh body origins), root at the
+    origin (MuJoCo frame, m)."""
     qpos = assemble_qpos(np.zeros((joints.shape[0], 3)), root_R, joints)
-    out = np.zeros((joints.shape[0], 3))
-    for t in range(joints.shape[0]):
-        data.qpos[:] = qpos[t]
-        mujoco.mj_kinematics(model, data)
-        out[t] = data.xpos[ids].mean(axis=0)
-    return out
+    return body_positions(model, qpos, ("right_thigh", "left_thigh")).mean(axis=1)
 
 
 def belt_shift_opensim(time_s: np.ndarray, belt_speed_mps: float) -> np.ndarray:
@@ -49,24 +44,6 @@ def belt_shift_opensim(time_s: np.ndarray, belt_speed_mps: float) -> np.ndarray:
     shift = np.zeros((time_s.shape[0], 3))
     shift[:, 0] = belt_speed_mps * (time_s - time_s[0])
     return shift
-
-
-def estimate_belt_speed(kin, stance: dict[str, np.ndarray]) -> tuple[float, float]:
-    """(belt speed estimate m/s, pelvis forward speed m/s) from the OpenSim kinematics.
-
-    The belt speed is the median backward speed of the stance feet (calcaneus origin) relative to
-    the ground; on overground walks it is close to zero. ``stance[side]`` is a (T,) bool mask.
-    """
-    dt = np.diff(kin.time_s)
-    speeds = []
-    for side in ("r", "l"):
-        vx = np.diff(kin.points[f"foot_{side}"][:, 0]) / dt
-        mask = stance[side][:-1] & stance[side][1:]
-        speeds.append(-vx[mask])
-    v = np.concatenate(speeds)
-    hip_mid = 0.5 * (kin.centres["hip_r"] + kin.centres["hip_l"])
-    pelvis_speed = float((hip_mid[-1, 0] - hip_mid[0, 0]) / (kin.time_s[-1] - kin.time_s[0]))
-    return (float(np.median(v)) if v.size else 0.0), pelvis_speed
 
 
 def target_hip_midpoint(kin, ratio: float, belt_speed_mps: float) -> np.ndarray:

@@ -1,11 +1,13 @@
 """Retarget stage entry points: build a subject's humanoid, retarget one IK trial to a reference.
 
-INPUTS: scaled ``.osim``, IK ``.mot``, events CSV (optional: detected from the kinematics when
-absent or too short), markers JSON (optional: treadmill flag + belt speed).
+INPUTS: scaled ``.osim``, IK ``.mot``, events CSV of the marker stage (optional: detected from the kinematics
+when absent or with fewer than two right heel strikes in the IK time range), markers JSON of the marker stage
+(optional: its ``treadmill`` flag and ``belt_speed_mps``).
 OUTPUTS: ``humanoid.xml`` (:func:`build_subject_humanoid`), :class:`RetargetResult` with the
-:class:`~gaitmimic.retarget.reference.Reference` and a QC report (:func:`retarget_trial`).
+:class:`~gaitmimic.io.reference.Reference` and a QC report (:func:`retarget_trial`).
 Workflow entries: :func:`run_retarget_stage` (reference npz, joint centres npz, report JSON) and
-:func:`write_playback` (the playback mp4 from those files).
+:func:`write_playback` (the playback mp4 from those files). Settings: the ``retarget`` section
+(``settings.section("retarget", ...)``).
 """
 
 from __future__ import annotations
@@ -18,34 +20,22 @@ from pathlib import Path
 import mujoco
 import numpy as np
 
-from gaitmimic.sim import humanoid
-from gaitmimic.config import deep_merge
 from gaitmimic.errors import InputError
+from gaitmimic.io.events import read_events
+from gaitmimic.io.reference import Reference, read_joint_centres, read_reference, write_joint_centres, write_reference
+from gaitmimic.io.reports import read_json, write_json
+from gaitmimic.markers.events import treadmill_state
 from gaitmimic.retarget import gait_phase, grounding, joint_mapping, opensim_kinematics, root
-from gaitmimic.retarget.reference import Reference, body_positions, central_velocities
+from gaitmimic.retarget.reference import central_velocities
+from gaitmimic.sim import humanoid, render
 
 log = logging.getLogger(__name__)
 
-#: Defaults of the ``retarget:`` config section (config.yaml documents each key).
-DEFAULTS: dict = {
-    "control_rate_hz": 40.0,
-    "filter_hz": 6.0,
-    "scale_segments": True,
-    "scale_masses": True,
-    "joint_ranges_deg": {k: list(v) for k, v in humanoid.DEFAULT_RANGES_DEG.items()},
-    "treadmill": "auto",
-    "belt_speed_mps": None,
-    "anchor_gain": 1.0,
-    "toe_weight": 0.3,
-    "lock_feet": True,
-    "planes": "all",
-    "playback_video": {"width": 320, "height": 240, "fps": 40.0, "camera_distance_m": 3.0, "max_seconds": 20.0,
-                       "sphere_radius_m": 0.045},
-}
-
-
-def with_defaults(cfg: dict | None) -> dict:
-    return deep_merge(DEFAULTS, cfg)
+#: Look of the playback video: joint-centre spheres' colour; side view following the root (azimuth 90 deg
+#: looks along +Y, walking direction +X left to right), look-at height; H.264 quality and x264 preset.
+SPHERE_RGBA = (1.0, 0.2, 0.1, 0.9)
+CAMERA_AZIMUTH_DEG, CAMERA_ELEVATION_DEG, CAMERA_HEIGHT_M = 90.0, -10.0, 0.9
+CRF, PRESET = 23, "medium"
 
 
 @dataclasses.dataclass
@@ -56,35 +46,33 @@ class RetargetResult:
     report: dict
 
 
-def build_subject_humanoid(osim_path: str | Path | None, cfg: dict | None = None):
-    """The humanoid (mjcf root) with widened ranges, scaled to the subject's model if configured."""
-    cfg = with_defaults(cfg)
-    segments = opensim_kinematics.subject_segments(osim_path) if (cfg["scale_segments"] and osim_path) else None
-    return humanoid.build_humanoid(segments, {k: tuple(v) for k, v in cfg["joint_ranges_deg"].items()},
-                                   scale_masses=bool(cfg["scale_masses"]))
+def build_subject_humanoid(osim_path: str | Path | None, cfg):
+    """The humanoid (mjcf root) with the ``cfg.joint_ranges_deg`` ranges, scaled to the subject's model when
+    ``cfg.scale_segments`` (and ``osim_path`` is given). ``cfg``: the ``retarget`` settings."""
+    segments = opensim_kinematics.subject_segments(osim_path) if (cfg.scale_segments and osim_path) else None
+    return humanoid.build_humanoid(segments, cfg.joint_ranges_deg, scale_masses=bool(cfg.scale_masses))
 
 
-def write_subject_humanoid(osim_path, xml_path, cfg: dict | None = None) -> Path:
+def write_subject_humanoid(osim_path, xml_path, cfg) -> Path:
+    """Stage entry: write the subject's ``humanoid.xml`` (:func:`build_subject_humanoid`) and its assets."""
     return humanoid.write_humanoid(build_subject_humanoid(osim_path, cfg), xml_path)
 
 
 def read_treadmill_info(markers_json: str | Path | None) -> tuple[bool | None, float | None]:
-    """(treadmill flag, belt speed m/s) from the marker stage's JSON; None where unknown."""
-    if not markers_json or not Path(markers_json).is_file():
+    """(treadmill flag, belt speed m/s) from the marker stage's JSON (keys ``treadmill``, ``belt_speed_mps``);
+    (None, None) without a JSON."""
+    if markers_json is None:
         return None, None
-    info = json.loads(Path(markers_json).read_text())
-    flag = info.get("treadmill")
-    speed = None
-    for key in ("belt_speed_mps", "belt_speed_m_s", "belt_speed"):
-        if info.get(key) is not None:
-            speed = float(info[key])
-            break
-    return (None if flag is None else bool(flag)), speed
+    info = read_json(markers_json)
+    missing = [k for k in ("treadmill", "belt_speed_mps") if k not in info]
+    if missing:
+        raise InputError(markers_json, f"lacks {missing}", "rerun the marker stage for this trial")
+    return bool(info["treadmill"]), float(info["belt_speed_mps"])
 
 
 def _events(kin, events_csv) -> tuple:
-    if events_csv and Path(events_csv).is_file():
-        ev = gait_phase.read_events(events_csv)
+    if events_csv is not None:
+        ev = read_events(events_csv)
         hs = gait_phase.heel_strike_times(ev, "right")
         inside = hs[(hs >= kin.time_s[0]) & (hs <= kin.time_s[-1])]
         if inside.size >= 2:
@@ -94,39 +82,49 @@ def _events(kin, events_csv) -> tuple:
     return gait_phase.detect_events_from_kinematics(kin), "kinematic"
 
 
-def _belt_speed(cfg, kin, stance, markers_json) -> tuple[bool, float, str]:
-    if cfg["belt_speed_mps"] is not None:
-        return float(cfg["belt_speed_mps"]) > 0, float(cfg["belt_speed_mps"]), "config"
-    flag, speed = read_treadmill_info(markers_json)
-    mode = cfg["treadmill"]
-    if mode is False or mode == "false":
+def treadmill_from_kinematics(kin) -> tuple[bool, float]:
+    """(treadmill?, belt speed m/s) from the OpenSim kinematics, by the marker stage's rule
+    (:func:`gaitmimic.markers.events.treadmill_state`): the hip-centre midpoint as the pelvis, the calcaneus
+    origins as the heels (OpenSim frame)."""
+    hip_mid = 0.5 * (kin.centres["hip_r"] + kin.centres["hip_l"])
+    rate = 1.0 / float(np.median(np.diff(kin.time_s)))
+    treadmill, belt, _ = treadmill_state(hip_mid, [kin.points["foot_r"], kin.points["foot_l"]], rate)
+    return bool(treadmill), float(belt)
+
+
+def _belt_speed(cfg, kin, markers_json) -> tuple[bool, float, str]:
+    """(treadmill, belt speed m/s, source): ``cfg.belt_speed_mps`` when set; ``cfg.treadmill`` false: none;
+    else the marker stage's decision (JSON), else the kinematics' (:func:`treadmill_from_kinematics`).
+    ``cfg.treadmill`` true takes the detected belt speed and needs one."""
+    if cfg.belt_speed_mps is not None:
+        return float(cfg.belt_speed_mps) > 0, float(cfg.belt_speed_mps), "config"
+    if cfg.treadmill is False:
         return False, 0.0, "config"
-    estimate, pelvis_speed = root.estimate_belt_speed(kin, stance)
-    if flag is not None and mode == "auto":
-        if not flag:
-            return False, 0.0, "markers_json"
-        return True, (speed if speed is not None else estimate), "markers_json"
-    # auto without JSON: a treadmill walk has stance feet moving backward while the pelvis stays put
-    treadmill = mode is True or mode == "true" or (estimate > 0.3 and abs(pelvis_speed) < 0.5 * estimate)
-    return treadmill, (max(estimate, 0.0) if treadmill else 0.0), "kinematic_estimate"
+    flag, speed = read_treadmill_info(markers_json)
+    if flag is not None:
+        treadmill, belt, source = flag, speed, "markers_json"
+    else:
+        (treadmill, belt), source = treadmill_from_kinematics(kin), "kinematic_estimate"
+    if cfg.treadmill is True and not (treadmill and belt > 0):
+        raise InputError(markers_json or "config.yaml", "retarget.treadmill is true but no belt speed was detected",
+                         "set retarget.belt_speed_mps")
+    return bool(treadmill), (float(belt) if treadmill else 0.0), source
 
 
-def retarget_trial(osim_path, mot_path, humanoid_xml, events_csv=None, markers_json=None,
-                   cfg: dict | None = None) -> RetargetResult:
-    """Retarget one IK trial onto the humanoid written at ``humanoid_xml``."""
-    cfg = with_defaults(cfg)
-    rate = float(cfg["control_rate_hz"])
+def retarget_trial(osim_path, mot_path, humanoid_xml, events_csv=None, markers_json=None, *, cfg) -> RetargetResult:
+    """Retarget one IK trial onto the humanoid written at ``humanoid_xml``; ``cfg``: the ``retarget`` settings.
+
+    ``events_csv`` / ``markers_json`` None: events and treadmill detected from the OpenSim kinematics."""
+    rate = float(cfg.control_rate_hz)
     model = humanoid.load_model(humanoid_xml)
-    kin = opensim_kinematics.compute_kinematics(osim_path, mot_path, rate, cfg["filter_hz"])
+    kin = opensim_kinematics.compute_kinematics(osim_path, mot_path, rate, cfg.filter_hz)
     events, events_source = _events(kin, events_csv)
     stance = gait_phase.stance_masks(events, kin.time_s)
-    treadmill, belt, belt_source = _belt_speed(cfg, kin, stance, markers_json)
+    treadmill, belt, belt_source = _belt_speed(cfg, kin, markers_json)
 
-    joints, torso_R = joint_mapping.map_joints(kin, model, float(cfg["toe_weight"]))
-    if cfg["planes"] == "sagittal":
+    joints, torso_R = joint_mapping.map_joints(kin, model, float(cfg.toe_weight))
+    if cfg.planes == "sagittal":
         joints, torso_R = joint_mapping.sagittal_only(joints, torso_R)
-    elif cfg["planes"] != "all":
-        raise ValueError(f"retarget.planes must be 'all' or 'sagittal', not {cfg['planes']!r}")
     lo_hi = humanoid.joint_ranges_rad(model)
     outside = (joints < lo_hi[:, 0]) | (joints > lo_hi[:, 1])
     clipped = {humanoid.JOINT_NAMES[j]: int(outside[:, j].sum()) for j in range(joints.shape[1]) if outside[:, j].any()}
@@ -142,8 +140,8 @@ def retarget_trial(osim_path, mot_path, humanoid_xml, events_csv=None, markers_j
     start_xy = root_pos[0, :2].copy()
     root_pos[:, :2] -= start_xy
     qpos0 = root.assemble_qpos(root_pos, torso_R, joints)
-    qpos, ground_info = grounding.ground(model, qpos0, stance, float(cfg["anchor_gain"]))
-    if cfg["lock_feet"]:
+    qpos, ground_info = grounding.ground(model, qpos0, stance, float(cfg.anchor_gain))
+    if cfg.lock_feet:
         qpos, lock_info = grounding.lock_stance_feet(model, qpos, stance)
         qpos = grounding.put_on_floor(model, qpos)
         ground_info.update(lock_info)
@@ -164,7 +162,7 @@ def retarget_trial(osim_path, mot_path, humanoid_xml, events_csv=None, markers_j
     ref = Reference(
         time_s=kin.time_s - kin.time_s[0], control_rate_hz=rate, qpos=qpos, qvel=qvel, phase=phase,
         cycle_starts=starts, joint_names=list(humanoid.JOINT_NAMES), body_names=list(humanoid.KEY_BODIES),
-        body_xpos=body_positions(model, qpos, humanoid.KEY_BODIES), stride_m=strides.mean(axis=0),
+        body_xpos=humanoid.body_positions(model, qpos, humanoid.KEY_BODIES), stride_m=strides.mean(axis=0),
         treadmill=bool(treadmill), belt_speed_mps=float(belt), source_mot=str(mot_path),
     )
     sliding = grounding.stance_sliding(model, qpos, stance)
@@ -198,11 +196,8 @@ def _flexion_error_deg(kin, joints, joint: str, coordinate: str, sign: float) ->
 
 def humanoid_centres(model: mujoco.MjModel, qpos: np.ndarray) -> np.ndarray:
     """(T, 6, 3) humanoid hip/knee/ankle centres in :data:`opensim_kinematics.LEG_CENTRES` order."""
-    data = mujoco.MjData(model)
     out = np.zeros((qpos.shape[0], len(opensim_kinematics.LEG_CENTRES), 3))
-    for t in range(qpos.shape[0]):
-        data.qpos[:] = qpos[t]
-        mujoco.mj_kinematics(model, data)
+    for t, data in humanoid.kinematics_frames(model, qpos):
         c = humanoid.joint_centres(model, data)
         out[t] = [c[n] for n in opensim_kinematics.LEG_CENTRES]
     return out
@@ -222,60 +217,37 @@ def centre_error(model, qpos, opensim_centres, leg_length_m: float, relative_to_
     return float(np.linalg.norm(h - o, axis=2).mean() / leg_length_m)
 
 
-def save_joint_centres(path: str | Path, centres: np.ndarray, names) -> Path:
-    """Write the OpenSim joint centres of a reference (T, n, 3; MuJoCo frame) as an npz (atomically)."""
-    from gaitmimic.atomic import atomic_path
-
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, centres=np.asarray(centres, float), names=np.asarray(list(names), dtype=str))
-    return path
-
-
-def load_joint_centres(path: str | Path) -> tuple[np.ndarray, tuple[str, ...]]:
-    """The (T, n, 3) joint centres and their names written by :func:`save_joint_centres`."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "joint centres not found", "run the retarget stage first")
-    with np.load(path, allow_pickle=False) as z:
-        return z["centres"], tuple(str(n) for n in z["names"])
-
-
 def run_retarget_stage(osim_path, mot_path, humanoid_xml, events_csv, markers_json, out_npz, out_centres,
-                       out_report, cfg: dict | None = None) -> RetargetResult:
-    """Stage entry: retarget one trial; write the reference npz, the OpenSim joint centres npz (for the
-    playback video) and the QC report JSON."""
-    from gaitmimic.atomic import write_text
-    from gaitmimic.retarget.reference import save_reference
-
-    result = retarget_trial(osim_path, mot_path, humanoid_xml, events_csv, markers_json, cfg)
-    save_reference(result.reference, out_npz)
-    save_joint_centres(out_centres, result.opensim_centres, result.centre_names)
+                       out_report, cfg) -> RetargetResult:
+    """Stage entry: retarget one trial (``cfg``: the ``retarget`` settings); write the reference npz, the
+    OpenSim joint centres npz (for the playback video) and the QC report JSON."""
+    result = retarget_trial(osim_path, mot_path, humanoid_xml, events_csv, markers_json, cfg=cfg)
+    write_reference(out_npz, result.reference)
+    write_joint_centres(out_centres, result.opensim_centres, result.centre_names)
     log.info("reference %s: %s", out_npz, json.dumps(result.report))
-    write_text(out_report, json.dumps(result.report, indent=2) + "\n")
+    write_json(out_report, result.report)
     return result
 
 
-def write_playback(reference_npz, centres_npz, humanoid_xml, out_video, video_cfg: dict | None = None) -> Path:
-    """Stage entry: the kinematic playback mp4 of a reference, OpenSim joint centres drawn as spheres.
+def write_playback(reference_npz, centres_npz, humanoid_xml, out_video, video) -> Path:
+    """Stage entry: the kinematic playback mp4 of a reference, OpenSim joint centres drawn as spheres, camera
+    following the root from the side. ``video``: the ``retarget.playback_video`` settings
+    (``settings.section("retarget", ...).playback_video``).
 
     A job of its own, so a new video size or frame rate re-renders only the video.
     """
-    from gaitmimic.retarget import playback
-    from gaitmimic.retarget.reference import load_reference
-
-    vcfg = deep_merge(DEFAULTS["playback_video"], video_cfg)
-    ref = load_reference(reference_npz)
-    centres, _ = load_joint_centres(centres_npz)
+    ref = read_reference(reference_npz)
+    centres, _ = read_joint_centres(centres_npz)
     if centres.shape[0] != ref.n_frames:
         raise InputError(centres_npz, f"{centres.shape[0]} frames of joint centres for a {ref.n_frames}-frame "
                          f"reference ({reference_npz})", "re-run the retarget stage for this trial")
-    fps = min(float(vcfg["fps"]), ref.control_rate_hz)
-    idx = np.round(np.arange(0.0, min(ref.time_s[-1], float(vcfg["max_seconds"])) + 1e-9, 1.0 / fps)
+    fps = min(float(video.fps), ref.control_rate_hz)
+    idx = np.round(np.arange(0.0, min(ref.time_s[-1], float(video.max_seconds)) + 1e-9, 1.0 / fps)
                    * ref.control_rate_hz).astype(int)
     idx = idx[idx < ref.n_frames]
-    return playback.write_playback_video(
-        humanoid.load_model(humanoid_xml), ref.qpos[idx], out_video, fps=fps, points=centres[idx],
-        width=int(vcfg["width"]), height=int(vcfg["height"]),
-        camera_distance_m=float(vcfg["camera_distance_m"]), sphere_radius_m=float(vcfg["sphere_radius_m"]))
+    render.render_mp4(
+        humanoid_xml, ref.qpos[idx], out_video, fps=fps, width=int(video.width), height=int(video.height),
+        camera=render.Camera(float(video.camera_distance_m), CAMERA_AZIMUTH_DEG, CAMERA_ELEVATION_DEG, CAMERA_HEIGHT_M),
+        shadows=True, crf=CRF, preset=PRESET,
+        markers=render.Markers(centres[idx], float(video.sphere_radius_m), SPHERE_RGBA))
+    return Path(out_video)

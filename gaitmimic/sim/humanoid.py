@@ -3,8 +3,9 @@
 The stock XML is always loaded from the installed dm_control package (never copied into the
 repository), then:
 
-- joint ranges are widened where human gait exceeds them (hip adduction, hip extension, knee
-  hyper-extension, ankles), see :data:`DEFAULT_RANGES_DEG`;
+- joint ranges are set to the ``retarget.joint_ranges_deg`` settings (widened where human gait exceeds
+  the stock ones: hip adduction, hip extension, knee hyper-extension, ankles, elbows; the schema's
+  defaults and config.yaml give the values and the reasons);
 - optionally, segment lengths (pelvis width, thigh, shank, foot, trunk, arms) and masses are scaled to
   a subject's scaled OpenSim model (:class:`SubjectSegments`, built by
   :func:`gaitmimic.retarget.opensim_kinematics.subject_segments`);
@@ -19,16 +20,13 @@ joint anchor, ankle = ``ankle_y`` joint anchor (see :data:`JOINT_CENTRES`).
 from __future__ import annotations
 
 import dataclasses
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-os.environ.setdefault("MUJOCO_GL", "egl")  # offscreen rendering; before the first mujoco import
+import mujoco
+import numpy as np
 
-import mujoco  # noqa: E402
-import numpy as np  # noqa: E402
-
-from gaitmimic.atomic import atomic_path, write_text  # noqa: E402
+from gaitmimic.atomic import atomic_path, write_text
 
 JOINT_NAMES: tuple[str, ...] = (
     "abdomen_z", "abdomen_y", "abdomen_x",
@@ -49,20 +47,6 @@ JOINT_CENTRES: dict[str, tuple[str, str]] = {
     "hip_r": ("body", "right_thigh"), "knee_r": ("joint", "right_knee"), "ankle_r": ("joint", "right_ankle_y"),
     "hip_l": ("body", "left_thigh"), "knee_l": ("joint", "left_knee"), "ankle_l": ("joint", "left_ankle_y"),
 }  # fmt: skip
-
-#: Widened joint ranges (degrees), both sides. Stock: hip_x -25..5, hip_y -110/-120..20, knee -160..2,
-#: ankle_y/ankle_x -50..50, elbow -90..50. Gait needs ~10 deg hip adduction (hip_x > 0), ~22-35 deg hip
-#: extension (hip_y > 0), knee hyper-extension up to gait2392's 10 deg, and nearly straight arms (humanoid elbow =
-#: OpenSim elbow_flex - ~110 deg: the stock -90 stops the arm at 20 deg of flexion).
-DEFAULT_RANGES_DEG: dict[str, tuple[float, float]] = {
-    "hip_x": (-30.0, 20.0),
-    "hip_z": (-60.0, 35.0),
-    "hip_y": (-120.0, 35.0),
-    "knee": (-160.0, 10.0),
-    "ankle_y": (-55.0, 55.0),
-    "ankle_x": (-50.0, 50.0),
-    "elbow": (-115.0, 50.0),
-}
 
 # Stock geometry (metres) of the suite humanoid, measured from suite/humanoid.xml.
 STOCK_HIP_HALF_WIDTH = 0.1
@@ -111,20 +95,19 @@ def _scale_vec(value, factors) -> np.ndarray | None:
     return np.asarray(value, dtype=float) * np.asarray(factors, dtype=float)
 
 
-def build_humanoid(segments: SubjectSegments | None = None, ranges_deg: dict | None = None,
-                   scale_masses: bool = True):
+def build_humanoid(segments: SubjectSegments | None, ranges_deg, scale_masses: bool):
     """Return the edited humanoid as a ``dm_control.mjcf`` root element.
 
-    ``segments`` None keeps the stock sizes; ``ranges_deg`` overrides :data:`DEFAULT_RANGES_DEG`
-    per joint kind (keys hip_x, hip_z, hip_y, knee, ankle_y, ankle_x).
+    ``segments`` None keeps the stock sizes (and masses); ``ranges_deg`` is the ``retarget.joint_ranges_deg``
+    settings (``settings.section("retarget").joint_ranges_deg``): per joint kind (hip_x, hip_z, hip_y, knee,
+    ankle_y, ankle_x, elbow) the (low, high) range in degrees, both sides. ``scale_masses``: set the segment
+    masses to the subject's (only with ``segments``).
     """
     from dm_control import mjcf
 
     root = mjcf.from_path(str(suite_humanoid_path()))
-    ranges = dict(DEFAULT_RANGES_DEG)
-    ranges.update(ranges_deg or {})
     for side in ("right", "left"):
-        for kind, lo_hi in ranges.items():
+        for kind, lo_hi in dataclasses.asdict(ranges_deg).items():
             root.find("joint", f"{side}_{kind}").range = _deg(lo_hi)
     if segments is not None:
         _scale_lengths(root, segments)

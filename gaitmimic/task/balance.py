@@ -31,21 +31,22 @@ STANCE_BLEND_M = 0.04
 class BalanceFeedback:
     """Target offsets (rad, one per actuator in joint order) from the current state and the reference."""
 
-    def __init__(self, model: mujoco.MjModel, cfg: dict):
+    def __init__(self, model: mujoco.MjModel, balance):
+        """``balance``: the ``task.mimic.balance`` settings (gains read once, as floats)."""
         def jid(name):
             i = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, name)
             if i < 0:
                 raise ValueError(f"balance feedback needs joint {name!r} (the suite humanoid's)")
             return i
 
-        self.kp_t = float(cfg.get("torso_kp_nm_per_rad", 300.0))
-        self.kd_t = float(cfg.get("torso_kd_nm_s_per_rad", 30.0))
-        self.kp_h = float(cfg.get("heading_kp_nm_per_rad", 300.0))
-        self.kd_h = float(cfg.get("heading_kd_nm_s_per_rad", 30.0))
+        self.kp_t = float(balance.torso_kp_nm_per_rad)
+        self.kd_t = float(balance.torso_kd_nm_s_per_rad)
+        self.kp_h = float(balance.heading_kp_nm_per_rad)
+        self.kd_h = float(balance.heading_kd_nm_s_per_rad)
         self.torso_gains = ((0, self.kp_t, self.kd_t), (1, self.kp_t, self.kd_t), (2, self.kp_h, self.kd_h))
-        self.cd = float(cfg.get("foot_cd", 1.0))
-        self.cv = float(cfg.get("foot_cv", 0.3))
-        self.max_offset = float(cfg.get("max_offset_rad", 0.5))
+        self.cd = float(balance.foot_cd)
+        self.cv = float(balance.foot_cv)
+        self.max_offset = float(balance.max_offset_rad)
         self.jnt = np.array([[jid(f"{s}_{j}") for j in HIP_JOINTS] for s in SIDES])  # (2, 3)
         self.dof = model.jnt_dofadr[self.jnt]  # (2, 3)
         self.act = self.dof - 6  # actuators follow the hinge joints in order (build_physics)

@@ -1,15 +1,16 @@
-"""The simulated humanoid: model edits per task mode and physics helpers (dm_control style).
+"""The simulated humanoid of the task: model edits per task mode, and the ids the task reads.
 
 ``build_physics`` loads the subject's humanoid MJCF and, for ``mimic`` mode, swaps the stock
 torque motors for PD position servos (one per joint, in joint order) with configurable gains and
 torque limits. Ankles (~3x) and hip flexion (~1.5x) get more torque than the stock motors: a
-deliberate model change, because the stock 20 Nm ankles cannot produce human gait torques
-(IMITATION-NOTES.md: 95th percentile ankle torque 61 Nm).
+deliberate model change, because the stock 20 Nm ankles cannot produce human gait torques (the
+95th percentile ankle torque of human gait is about 61 Nm).
 """
 
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Mapping
 from pathlib import Path
 
 import mujoco
@@ -17,8 +18,9 @@ import numpy as np
 from dm_control import mjcf
 from dm_control.mujoco import Physics
 
-from gaitmimic.sim import humanoid
+from gaitmimic import settings
 from gaitmimic.errors import InputError
+from gaitmimic.sim import humanoid
 
 #: Bodies whose positions are the end-effector reward/observation terms.
 END_EFFECTORS = ("left_hand", "right_hand", "left_foot", "right_foot")
@@ -26,12 +28,11 @@ END_EFFECTORS = ("left_hand", "right_hand", "left_foot", "right_foot")
 FOOT_GEOM_PATTERN = "*foot*"
 
 
-def _per_joint(mapping: dict | float, joint_names: list[str], default: float) -> np.ndarray:
-    """Expand ``{glob: value}`` (or a single value) to one value per joint; the last match wins."""
-    if not isinstance(mapping, dict):
-        return np.full(len(joint_names), float(mapping))
-    out = np.full(len(joint_names), float(mapping.get("default", default)))
-    for pattern, value in mapping.items():
+def per_joint(table: Mapping[str, float], joint_names: list[str], fallback: float) -> np.ndarray:
+    """Expand a ``{joint-name glob: value}`` table to one value per joint: the last matching glob wins;
+    joints no glob matches take the table's ``default`` entry, or ``fallback`` when it has none."""
+    out = np.full(len(joint_names), float(table["default"] if "default" in table else fallback))
+    for pattern, value in table.items():
         if pattern == "default":
             continue
         for i, name in enumerate(joint_names):
@@ -40,8 +41,14 @@ def _per_joint(mapping: dict | float, joint_names: list[str], default: float) ->
     return out
 
 
+def schema_mimic():
+    """The schema's defaults of ``task.mimic``: a user's glob table without a ``default`` entry takes the
+    default table's for the joints none of its globs matches."""
+    return settings.section("task").mimic
+
+
 class GaitPhysics(Physics):
-    """dm_control Physics with the helpers the gait task needs (all read ``self.data`` directly)."""
+    """dm_control Physics with the body, geom and joint ids the gait task needs."""
 
     def setup_gait(self) -> None:
         """Cache ids once after loading (called by :func:`build_physics`)."""
@@ -57,61 +64,23 @@ class GaitPhysics(Physics):
         self.foot_geom = np.array([fnmatch.fnmatch(n, FOOT_GEOM_PATTERN) for n in names] + [False])
         self.joint_names = [m.id2name(m.dof_jntid[i], "joint") for i in range(6, m.nv)]
 
-    # --- helpers in the style of dm_control.suite.humanoid.Physics ---
-    def torso_upright(self) -> float:
-        """z-component of the torso's z-axis (1 = upright)."""
-        return float(self.data.xmat[self.torso_id, 8])
 
-    def torso_height(self) -> float:
-        return float(self.data.xpos[self.torso_id, 2])
-
-    def head_height(self) -> float:
-        return float(self.data.xpos[self.head_id, 2])
-
-    def center_of_mass_position(self) -> np.ndarray:
-        return self.data.subtree_com[self.torso_id].copy()
-
-    def center_of_mass_velocity(self) -> np.ndarray:
-        return self.data.sensordata[:3].copy()  # torso_subtreelinvel is the first sensor
-
-    def torso_vertical_orientation(self) -> np.ndarray:
-        return self.data.xmat[self.torso_id, 6:9].copy()
-
-    def joint_angles(self) -> np.ndarray:
-        return self.data.qpos[7:].copy()
-
-    def extremities(self) -> np.ndarray:
-        """End-effector positions in the torso frame, flattened (12,)."""
-        torso_frame = self.data.xmat[self.torso_id].reshape(3, 3)
-        rel = self.data.xpos[self.ee_ids] - self.data.xpos[self.torso_id]
-        return (rel @ torso_frame).ravel()
-
-    def non_foot_floor_contact(self) -> bool:
-        """True when any geom other than a foot touches the floor."""
-        ncon = self.data.ncon
-        if ncon == 0:
-            return False
-        g = self.data.contact.geom[:ncon]
-        other = np.where(g[:, 0] == self.floor_id, g[:, 1], np.where(g[:, 1] == self.floor_id, g[:, 0], -1))
-        return bool(np.any(~self.foot_geom[other]))
-
-
-def build_physics(humanoid_xml: str | Path, task_cfg: dict) -> GaitPhysics:
-    """Load the humanoid and apply the task mode's actuators, integrator and gravity."""
+def build_physics(humanoid_xml: str | Path, task) -> GaitPhysics:
+    """Load the humanoid and apply the task mode's actuators, integrator and gravity (``task``: the
+    ``task`` settings, :func:`gaitmimic.settings.section`)."""
     humanoid_xml = Path(humanoid_xml)
     if not humanoid_xml.is_file():
         raise InputError(humanoid_xml, "humanoid MJCF not found", "run the retarget stage or fix the path")
     root = mjcf.from_path(str(humanoid_xml), escape_separators=True)  # files exported by mjcf use class="/"
-    root.option.timestep = float(task_cfg.get("physics_timestep_s", 0.005))
-    if task_cfg.get("mode", "mimic") == "mimic":
-        servo = task_cfg.get("mimic", {}).get("servo", {})
-        scale = servo.get("scale_to_body", "none")
-        factor = body_torque_factor(humanoid_xml) if scale in ("limits", "all") else 1.0
-        _use_pd_servos(root, servo, gain_factor=factor if scale == "all" else 1.0, limit_factor=factor)
+    root.option.timestep = float(task.physics_timestep_s)
+    if task.mode == "mimic":
+        servo = task.mimic.servo
+        factor = body_torque_factor(humanoid_xml) if servo.scale_to_body in ("limits", "all") else 1.0
+        _use_pd_servos(root, servo, gain_factor=factor if servo.scale_to_body == "all" else 1.0, limit_factor=factor)
         root.option.integrator = "implicitfast"
     xml = root.to_xml_string()
     physics = GaitPhysics.from_xml_string(xml, assets=root.get_assets())
-    physics.model.opt.gravity[2] = -abs(float(task_cfg.get("gravity_mps2", 9.81)))
+    physics.model.opt.gravity[2] = -abs(float(task.gravity_mps2))
     physics.setup_gait()
     return physics
 
@@ -126,13 +95,13 @@ def body_torque_factor(humanoid_xml) -> float:
     return float(model.body_mass.sum() / humanoid.STOCK_MASS_KG * humanoid.leg_length(model) / stock_leg)
 
 
-def _use_pd_servos(root: mjcf.RootElement, servo_cfg: dict, gain_factor: float = 1.0,
-                   limit_factor: float = 1.0) -> None:
+def _use_pd_servos(root: mjcf.RootElement, servo, gain_factor: float, limit_factor: float) -> None:
     """Replace each stock motor by a PD position servo on the same joint (joint order).
 
     torque = clip(kp (target - q) - kv qdot, +-limit) with kp = gain_factor * kp_base * gear / 100
     (Nm/rad), kv = kd_ratio * kp, limit = limit_factor * gear * torque_scale[joint] (stock motors
     saturate at gear; the factors are :func:`body_torque_factor` or 1, per servo.scale_to_body).
+    ``servo``: the ``task.mimic.servo`` settings.
     """
     gears = {}
     for act in root.find_all("actuator"):
@@ -141,9 +110,9 @@ def _use_pd_servos(root: mjcf.RootElement, servo_cfg: dict, gain_factor: float =
         act.remove()
     joints = [j for j in root.find_all("joint") if j.name in gears]
     names = [j.name for j in joints]
-    kp_base = float(servo_cfg.get("kp_base", 500.0))
-    kd_ratio = float(servo_cfg.get("kd_ratio", 0.1))
-    scale = _per_joint(servo_cfg.get("torque_scale", {"default": 1.0}), names, 1.0)
+    kp_base = float(servo.kp_base)
+    kd_ratio = float(servo.kd_ratio)
+    scale = per_joint(servo.torque_scale, names, schema_mimic().servo.torque_scale["default"])
     for j, s in zip(joints, scale):
         gear = gears[j.name]
         kp = kp_base * gear * gain_factor / 100.0

@@ -2,8 +2,8 @@
 rewards need (body positions, centre of mass) precomputed by forward kinematics on the
 simulated humanoid itself, so that reference and simulation are measured the same way.
 
-INPUTS: reference npz files written by the retarget stage (keys: ``qpos`` (T,28), ``qvel`` (T,27),
-``phase`` (T,), ``cycle_starts`` (C+1,), ``control_rate_hz``; see INTERFACES.md).
+INPUTS: the retarget stage's reference npz files, read with :func:`gaitmimic.io.reference.read_reference`
+(``qpos`` (T,28), ``qvel`` (T,27), ``phase`` (T,), ``cycle_starts`` (C+1,), ``control_rate_hz``).
 OUTPUTS: :class:`TaskReference`, arrays long enough for any episode start plus its horizon.
 """
 
@@ -16,35 +16,8 @@ import mujoco
 import numpy as np
 
 from gaitmimic.errors import InputError
-
-#: Keys the task needs from a reference npz.
-REQUIRED_KEYS = ("qpos", "qvel", "phase", "cycle_starts", "control_rate_hz")
-
-
-def read_reference_arrays(path: str | Path) -> dict:
-    """Read the arrays the task needs from one reference npz (the single place that knows the file).
-
-    Uses ``gaitmimic.retarget.reference.load_reference`` when the retarget stage provides it, so the
-    file format has one owner; otherwise reads the npz keys directly.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "reference file not found", "run the retarget stage first or fix the path")
-    try:
-        from gaitmimic.retarget.reference import load_reference  # type: ignore
-    except ImportError:
-        load_reference = None
-    if load_reference is not None:
-        try:
-            ref = load_reference(path)
-            return {k: np.asarray(getattr(ref, k)) for k in REQUIRED_KEYS}
-        except (AttributeError, TypeError):
-            pass  # loader with another shape: fall back to the raw keys
-    with np.load(path, allow_pickle=False) as z:
-        missing = [k for k in REQUIRED_KEYS if k not in z.files]
-        if missing:
-            raise InputError(path, f"reference npz lacks keys {missing}", "regenerate it with the retarget stage")
-        return {k: np.asarray(z[k]) for k in REQUIRED_KEYS}
+from gaitmimic.io.reference import Reference, read_reference
+from gaitmimic.sim.humanoid import forward_kinematics, kinematics_frames
 
 
 @dataclass
@@ -61,7 +34,6 @@ class TaskReference:
     phase: np.ndarray  # (N,) in [0, 1)
     body_xpos: np.ndarray  # (N, nbody, 3) world positions, MuJoCo frame
     com: np.ndarray  # (N, 3) whole-body centre of mass
-    com_vel: np.ndarray  # (N, 3)
     clip_frames: int  # frames in one pass through the source cycles
     cycle_frames: np.ndarray  # start frames of gait cycles within the first clip pass
     control_rate_hz: float
@@ -72,14 +44,14 @@ class TaskReference:
         return self.qpos.shape[0]
 
 
-def _clean_clip(arr: dict, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _clean_clip(ref: Reference, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cut the recording to whole gait cycles; return qpos, qvel, phase, stride (3,), cycle starts."""
-    qpos, qvel, phase = arr["qpos"].astype(float), arr["qvel"].astype(float), arr["phase"].astype(float)
+    qpos, qvel, phase = ref.qpos.astype(float), ref.qvel.astype(float), ref.phase.astype(float)
     if qpos.ndim != 2 or qpos.shape[1] != 28 or qvel.shape != (qpos.shape[0], 27):
         raise InputError(path, f"qpos/qvel shapes {qpos.shape}/{qvel.shape} are not (T,28)/(T,27)",
                          "regenerate the reference for the suite humanoid")
     t = qpos.shape[0]
-    starts = np.asarray(arr["cycle_starts"], dtype=int).ravel()
+    starts = np.asarray(ref.cycle_starts, dtype=int).ravel()
     starts = starts[(starts >= 0) & (starts <= t)]
     if starts.size >= 2 and starts[-1] - starts[0] >= 10:
         a, b = int(starts[0]), int(starts[-1])
@@ -107,20 +79,6 @@ def loop_reference(qpos: np.ndarray, qvel: np.ndarray, phase: np.ndarray, stride
     return q, qvel[j].copy(), phase[j].copy()
 
 
-def forward_kinematics(model: mujoco.MjModel, qpos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """World body positions (N, nbody, 3) and centre of mass (N, 3) for each qpos row."""
-    data = mujoco.MjData(model)
-    xpos = np.empty((qpos.shape[0], model.nbody, 3))
-    com = np.empty((qpos.shape[0], 3))
-    for i, q in enumerate(qpos):
-        data.qpos[:] = q
-        mujoco.mj_kinematics(model, data)
-        mujoco.mj_comPos(model, data)
-        xpos[i] = data.xpos
-        com[i] = data.subtree_com[1]
-    return xpos, com
-
-
 def build_task_reference(path: str | Path, model: mujoco.MjModel, min_seconds: float,
                          control_rate_hz: float | None = None) -> TaskReference:
     """Load ``path`` and loop it to cover ``min_seconds`` after any start frame in the first pass.
@@ -129,9 +87,9 @@ def build_task_reference(path: str | Path, model: mujoco.MjModel, min_seconds: f
     interpolation of joint angles (root quaternion renormalized).
     """
     path = Path(path)
-    arr = read_reference_arrays(path)
-    rate = float(arr["control_rate_hz"])
-    qpos, qvel, phase, stride, starts = _clean_clip(arr, path)
+    ref = read_reference(path)
+    rate = float(ref.control_rate_hz)
+    qpos, qvel, phase, stride, starts = _clean_clip(ref, path)
     if control_rate_hz and abs(control_rate_hz - rate) > 1e-6:
         qpos, qvel, phase, starts = _resample(qpos, qvel, phase, starts, rate, control_rate_hz)
         rate = float(control_rate_hz)
@@ -140,8 +98,7 @@ def build_task_reference(path: str | Path, model: mujoco.MjModel, min_seconds: f
     n = (int(np.ceil(min_frames / clip)) + 1) * clip
     q, v, ph = loop_reference(qpos, qvel, phase, stride, n)
     xpos, com = forward_kinematics(model, q)
-    com_vel = np.gradient(com, 1.0 / rate, axis=0)
-    return TaskReference(q, v, ph, xpos, com, com_vel, clip, starts, rate, str(path))
+    return TaskReference(q, v, ph, xpos, com, clip, starts, rate, str(path))
 
 
 def _resample(qpos, qvel, phase, starts, rate, new_rate):
@@ -162,13 +119,11 @@ def standing_reference(model: mujoco.MjModel, path: str | Path, min_seconds: flo
 
     Uses the reference file only for its rate and its first frame's heading and position.
     """
-    arr = read_reference_arrays(path)
-    rate = float(control_rate_hz or arr["control_rate_hz"])
-    q0 = np.asarray(arr["qpos"], dtype=float)[0].copy()
+    ref = read_reference(path)
+    rate = float(control_rate_hz or ref.control_rate_hz)
+    q0 = np.asarray(ref.qpos, dtype=float)[0].copy()
     q0[7:] = 0.0
-    data = mujoco.MjData(model)
-    data.qpos[:] = q0
-    mujoco.mj_kinematics(model, data)
+    _, data = next(kinematics_frames(model, q0[None]))
     foot = [i for i in range(model.ngeom) if "foot" in (mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_GEOM, i) or "")]
     lowest = min(data.geom_xpos[i, 2] - model.geom_size[i, 0] for i in foot) if foot else 0.0
     q0[2] -= lowest
@@ -177,4 +132,4 @@ def standing_reference(model: mujoco.MjModel, path: str | Path, min_seconds: flo
     v = np.zeros((n, model.nv))
     ph = (np.arange(n) % 40) / 40.0
     xpos, com = forward_kinematics(model, q)
-    return TaskReference(q, v, ph, xpos, com, np.zeros_like(com), 40, np.array([0]), rate, f"stand:{path}")
+    return TaskReference(q, v, ph, xpos, com, 40, np.array([0]), rate, f"stand:{path}")

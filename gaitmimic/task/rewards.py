@@ -74,7 +74,7 @@ def seed_terms(joint_angles: np.ndarray, joint_angles_ref: np.ndarray, torso_upr
 
 def combine(terms: dict, weights: dict) -> float:
     """Weighted mean of the terms (weights need not sum to 1); stays in [0, 1]."""
-    total = sum(float(weights.get(k, 0.0)) for k in terms)
+    total = sum(float(weights[k]) for k in terms)
     if total <= 0:
         return 0.0
-    return sum(float(weights.get(k, 0.0)) * v for k, v in terms.items()) / total
+    return sum(float(weights[k]) * v for k, v in terms.items()) / total

@@ -1,6 +1,6 @@
 """A small synthetic gait reference on the stock suite humanoid, for tests and benchmarks that
 must run without the upstream stages: standing pose, sinusoidal leg swing, steady forward root.
-Not a physically consistent gait; it only has the reference npz format (INTERFACES.md).
+Not a physically consistent gait; it only has the reference format (:class:`gaitmimic.io.reference.Reference`).
 """
 
 from __future__ import annotations
@@ -10,22 +10,14 @@ from pathlib import Path
 import mujoco
 import numpy as np
 
-from gaitmimic.atomic import atomic_path
+from gaitmimic.io.reference import Reference, write_reference
+from gaitmimic.sim.humanoid import body_positions, kinematics_frames, suite_humanoid_path
 
 
-def suite_humanoid_xml() -> Path:
-    """Path of dm_control's stock humanoid MJCF."""
-    import dm_control
-
-    return Path(dm_control.__file__).parent / "suite" / "humanoid.xml"
-
-
-def synthetic_reference_arrays(humanoid_xml: str | Path | None = None, rate_hz: float = 40.0,
-                               cycle_s: float = 1.0, n_cycles: int = 2, speed_mps: float = 0.8,
-                               swing_rad: float = 0.3) -> dict:
-    """Arrays in the reference npz format for a slow synthetic walk."""
-    model = mujoco.MjModel.from_xml_path(str(humanoid_xml or suite_humanoid_xml()))
-    data = mujoco.MjData(model)
+def synthetic_walk(humanoid_xml: str | Path | None = None, rate_hz: float = 40.0, cycle_s: float = 1.0,
+                   n_cycles: int = 2, speed_mps: float = 0.8, swing_rad: float = 0.3) -> Reference:
+    """A slow synthetic walk on ``humanoid_xml`` (the stock suite humanoid when None), MuJoCo frame."""
+    model = mujoco.MjModel.from_xml_path(str(humanoid_xml or suite_humanoid_path()))
     n_cycle = int(round(cycle_s * rate_hz))
     t_frames = n_cycle * n_cycles + 1
     time_s = np.arange(t_frames) / rate_hz
@@ -40,8 +32,7 @@ def synthetic_reference_arrays(humanoid_xml: str | Path | None = None, rate_hz: 
         qpos[:, jid[f"{side}_ankle_y"]] = 0.3 * swing_rad * np.sin(w + shift)
     qpos[:, 0] = speed_mps * time_s
     # Put the lowest foot point on the floor in the first frame.
-    data.qpos[:] = qpos[0]
-    mujoco.mj_kinematics(model, data)
+    _, data = next(kinematics_frames(model, qpos[:1]))
     foot = [i for i in range(model.ngeom) if "foot" in (mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_GEOM, i) or "")]
     lowest = min(data.geom_xpos[i, 2] - model.geom_size[i, 0] for i in foot)
     qpos[:, 2] = -lowest
@@ -49,24 +40,15 @@ def synthetic_reference_arrays(humanoid_xml: str | Path | None = None, rate_hz: 
     qvel[:, 0] = speed_mps
     qvel[:, 6:] = np.gradient(qpos[:, 7:], 1.0 / rate_hz, axis=0)
     body_names = [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_BODY, b) for b in range(1, model.nbody)]
-    xpos = np.empty((t_frames, model.nbody - 1, 3))
-    for i in range(t_frames):
-        data.qpos[:] = qpos[i]
-        mujoco.mj_kinematics(model, data)
-        xpos[i] = data.xpos[1:]
     joint_names = [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, j) for j in range(1, model.njnt)]
-    return {
-        "time_s": time_s, "control_rate_hz": np.float64(rate_hz), "qpos": qpos, "qvel": qvel, "phase": phase,
-        "cycle_starts": np.arange(n_cycles + 1) * n_cycle, "joint_names": np.array(joint_names),
-        "body_names": np.array(body_names), "body_xpos": xpos,
-        "stride_m": np.array([speed_mps * cycle_s, 0.0, 0.0]), "treadmill": np.bool_(False),
-        "belt_speed_mps": np.float64(0.0), "source_mot": np.array("synthetic"),
-    }
+    return Reference(
+        time_s=time_s, control_rate_hz=float(rate_hz), qpos=qpos, qvel=qvel, phase=phase,
+        cycle_starts=np.arange(n_cycles + 1) * n_cycle, joint_names=joint_names, body_names=body_names,
+        body_xpos=body_positions(model, qpos, body_names), stride_m=np.array([speed_mps * cycle_s, 0.0, 0.0]),
+        treadmill=False, belt_speed_mps=0.0, source_mot="synthetic",
+    )
 
 
 def write_synthetic_reference(out_npz: str | Path, humanoid_xml: str | Path | None = None, **kwargs) -> Path:
-    """Write :func:`synthetic_reference_arrays` to ``out_npz`` atomically; return the path."""
-    out_npz = Path(out_npz)
-    with atomic_path(out_npz) as tmp:
-        np.savez(tmp, **synthetic_reference_arrays(humanoid_xml, **kwargs))
-    return out_npz
+    """Write :func:`synthetic_walk` (keyword arguments passed on) to ``out_npz``; return the path."""
+    return write_reference(out_npz, synthetic_walk(humanoid_xml, **kwargs))

@@ -1,6 +1,6 @@
 """The gait tracking task (a dm_control ``Task``) over one or more looped reference clips.
 
-Modes (``task_cfg["mode"]``):
+Modes (the ``task.mode`` setting):
 - ``seed``: the original study. Torque actions on the stock motors, episodes start at a random
   frame of a real gait cycle with zero velocities, reward = weighted R_track/R_upright/R_control,
   observation = dm_control humanoid-walk's observation (joint angles, head height, extremities,
@@ -25,50 +25,59 @@ import types
 
 import mujoco
 import numpy as np
-from dm_control.rl import control
 from dm_control.suite import base
 
+from gaitmimic import settings
 from gaitmimic.task import rewards
 from gaitmimic.task.balance import BalanceFeedback
-from gaitmimic.task.physics import GaitPhysics, _per_joint
+from gaitmimic.task.physics import GaitPhysics, per_joint, schema_mimic
 from gaitmimic.task.reference import TaskReference
 
 
 class GaitTracking(base.Task):
     """Track reference gait clips with the suite humanoid (see module docstring)."""
 
-    def __init__(self, references: list[TaskReference], task_cfg: dict, evaluation: bool = False,
-                 random=None):
+    def __init__(self, references: list[TaskReference], task, evaluation: bool = False, random=None):
+        """``task``: the ``task`` settings (:func:`gaitmimic.settings.section`), read here once into plain
+        numbers; ``evaluation`` disables the training helpers (root assist, observation noise, pushes,
+        gravity curriculum) and lets drift go on (only a fall ends an evaluation episode)."""
         super().__init__(random=random)
         self.refs = references
-        self.cfg = task_cfg
-        self.mode = task_cfg.get("mode", "mimic")
+        self.settings = task
+        self.mode = task.mode
         self.evaluation = evaluation
         self.rate_hz = references[0].control_rate_hz
-        self.episode_frames = int(round(float(task_cfg.get("episode_s", 10.0)) * self.rate_hz))
-        m = task_cfg.get("mimic", {})
-        s = task_cfg.get("seed", {})
-        self.future = np.asarray(m.get("future_frames", [1, 2, 4]), dtype=int)
-        self.weights = dict(m.get("weights", {})) if self.mode == "mimic" else dict(s.get("weights", {}))
-        self.scales = dict(m.get("scales", {}))
-        self.track_scale = float(s.get("track_scale", 5.0))
-        term = m.get("termination", {})
-        self.fall_drop_m = float(term.get("torso_drop_m", 0.2))
-        self.min_head_m = float(term.get("min_head_height_m", 0.7))
-        self.contact_ends = bool(term.get("non_foot_contact", True))
-        self.deviation_m = float(term.get("max_root_deviation_m", 1.0))
-        self.max_pose_rmse = float(term.get("max_pose_rmse_rad", 0.8))
-        self.terminate = self.mode == "mimic" or bool(s.get("terminate_on_fall", False))
-        self.residual_cfg = m.get("residual_rad", {"default": 0.3})
-        servo = m.get("servo", {})
-        self._kd_ratio = float(servo.get("kd_ratio", 0.03))
-        self._feedforward = bool(servo.get("velocity_feedforward", True))
-        self.balance_cfg = m.get("balance", {})
-        assist = task_cfg.get("assist", {})
-        self.assist_cfg = assist
-        self.noise_std = float(task_cfg.get("obs_noise_std", 0.0))
-        self.push_cfg = task_cfg.get("pushes", {})
-        self.gravity_cfg = task_cfg.get("gravity_curriculum", {})
+        self.episode_frames = int(round(float(task.episode_s) * self.rate_hz))
+        m, s = task.mimic, task.seed
+        self.future = np.asarray(m.future_frames, dtype=int)
+        self.weights = settings.as_dict(m.weights if self.mode == "mimic" else s.weights)
+        self.scales = settings.as_dict(m.scales)
+        self.track_scale = float(s.track_scale)
+        term = m.termination
+        self.fall_drop_m = float(term.torso_drop_m)
+        self.min_head_m = float(term.min_head_height_m)
+        self.contact_ends = bool(term.non_foot_contact)
+        self.deviation_m = float(term.max_root_deviation_m)
+        self.max_pose_rmse = float(term.max_pose_rmse_rad)
+        self.terminate = self.mode == "mimic" or bool(s.terminate_on_fall)
+        self._kd_ratio = float(m.servo.kd_ratio)
+        self._feedforward = bool(m.servo.velocity_feedforward)
+        self.noise_std = float(task.obs_noise_std)
+        a = task.assist
+        self._assist_on = bool(a.enabled) and not evaluation
+        self._assist_decay = max(float(a.decay_fraction), 1e-9)
+        self._assist_gains = [float(a.kp_n_per_m), float(a.kd_n_s_per_m), float(a.max_force_n),
+                              float(a.kp_nm_per_rad), float(a.kd_nm_s_per_rad), float(a.max_torque_nm)]
+        p = task.pushes
+        self._pushes_on = bool(p.enabled) and not evaluation
+        self._push_rate_per_step = float(p.probability_per_s) / self.rate_hz
+        self._push_force_n = float(p.force_n)
+        self._push_steps = max(1, int(round(float(p.duration_s) * self.rate_hz)))
+        g = task.gravity_curriculum
+        self._gravity_final = -abs(float(task.gravity_mps2))
+        self._gravity_ramp_on = bool(g.enabled) and not evaluation
+        self._gravity_start = -abs(float(g.start_mps2))
+        self._gravity_ramp = max(float(g.ramp_fraction), 1e-9)
         self.progress = 0.0
         self._physics_ready = False
 
@@ -80,7 +89,8 @@ class GaitTracking(base.Task):
         jr = model.jnt_range[1:].copy()  # hinge joints after the free root
         jr[~model.jnt_limited[1:].astype(bool)] = (-np.inf, np.inf)
         self.joint_low, self.joint_high = jr[:, 0], jr[:, 1]
-        self.residual = _per_joint(self.residual_cfg, physics.joint_names, 0.3)
+        residual = self.settings.mimic.residual_rad
+        self.residual = per_joint(residual, physics.joint_names, schema_mimic().residual_rad["default"])
         self.torso = physics.torso_id
         self.ee_ids = physics.ee_ids
         self.head = physics.head_id
@@ -93,17 +103,13 @@ class GaitTracking(base.Task):
             o = self._obs
             self._obs_views = (o[72:72 + 21 * k].reshape(k, 21), o[72 + 21 * k:72 + 24 * k].reshape(k, 3),
                                o[72 + 24 * k:72 + 30 * k])
-        a = self.assist_cfg
-        self._assist_gains = [float(a.get(k, v)) for k, v in (
-            ("kp_n_per_m", 5000.0), ("kd_n_s_per_m", 500.0), ("max_force_n", 800.0),
-            ("kp_nm_per_rad", 1000.0), ("kd_nm_s_per_rad", 100.0), ("max_torque_nm", 200.0))]
         self._err3 = np.empty(3)
-        self.balance = (BalanceFeedback(model.ptr, self.balance_cfg)
-                        if self.mode == "mimic" and self.balance_cfg.get("enabled", False) else None)
+        balance = self.settings.mimic.balance
+        self.balance = BalanceFeedback(model.ptr, balance) if self.mode == "mimic" and balance.enabled else None
         self._balance_tables = ([self.balance.reference_tables(r.qpos, r.qvel, r.body_xpos) for r in self.refs]
                                 if self.balance is not None else None)
         keys = rewards.MIMIC_TERMS if self.mode == "mimic" else rewards.SEED_TERMS
-        w = np.array([float(self.weights.get(k, 0.0)) for k in keys])
+        w = np.array([float(self.weights[k]) for k in keys])
         self._weight_vec = w / w.sum() if w.sum() > 0 else w
         d = self._d  # cached views into MjData (valid for the life of the data)
         self._v = types.SimpleNamespace(qpos=d.qpos, qvel=d.qvel, xpos=d.xpos, xmat=d.xmat, ctrl=d.ctrl,
@@ -129,8 +135,8 @@ class GaitTracking(base.Task):
         sizes = (nj, model.nv - 6, 3 * len(self.ee_ids), 3, 3)
         self._term_starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         self._state = np.empty(int(sum(sizes)))
-        self._scale_vec = np.array([float(self.scales.get(k, 0.0)) for k in rewards.MIMIC_TERMS])
-        self._root_rotation_scale = float(self.scales.get("root_rotation", 0.0))
+        self._scale_vec = np.array([float(self.scales[k]) for k in rewards.MIMIC_TERMS])
+        self._root_rotation_scale = float(self.scales["root_rotation"])
         self._physics_ready = True
 
     # --------------------------------------------------------- schedule hooks
@@ -139,19 +145,18 @@ class GaitTracking(base.Task):
         self.progress = float(np.clip(fraction, 0.0, 1.0))
 
     def assist_level(self) -> float:
-        if self.evaluation or not self.assist_cfg.get("enabled", False):
+        """Root-assist level in [0, 1] now: 1 at the start of training, 0 from ``assist.decay_fraction`` on."""
+        if not self._assist_on:
             return 0.0
-        decay = max(float(self.assist_cfg.get("decay_fraction", 0.5)), 1e-9)
-        return max(0.0, 1.0 - self.progress / decay)
+        return max(0.0, 1.0 - self.progress / self._assist_decay)
 
     def gravity(self) -> float:
-        g = self.gravity_cfg
-        final = -abs(float(self.cfg.get("gravity_mps2", 9.81)))
-        if self.evaluation or not g.get("enabled", False):
+        """Vertical gravity (m/s^2, negative) now: ramped from ``gravity_curriculum.start_mps2`` in training."""
+        final = self._gravity_final
+        if not self._gravity_ramp_on:
             return final
-        start = -abs(float(g.get("start_mps2", 1.0)))
-        ramp = max(float(g.get("ramp_fraction", 0.5)), 1e-9)
-        return start + (final - start) * min(self.progress / ramp, 1.0)
+        start = self._gravity_start
+        return start + (final - start) * min(self.progress / self._gravity_ramp, 1.0)
 
     # ----------------------------------------------------------- dm_control API
     def initialize_episode(self, physics: GaitPhysics, options: dict | None = None) -> None:
@@ -223,7 +228,7 @@ class GaitTracking(base.Task):
         level = self.assist_level()
         if level > 0.0:
             self._apply_assist(physics, level)
-        if not self.evaluation and self.push_cfg.get("enabled", False):
+        if self._pushes_on:
             self._apply_push(physics)
 
     def _apply_assist(self, physics: GaitPhysics, level: float) -> None:
@@ -248,12 +253,11 @@ class GaitTracking(base.Task):
         d.xfrc_applied[self.torso, 3:] += torque
 
     def _apply_push(self, physics: GaitPhysics) -> None:
-        c = self.push_cfg
-        if self._push_left <= 0 and self.random.rand() < float(c.get("probability_per_s", 0.2)) / self.rate_hz:
+        if self._push_left <= 0 and self.random.rand() < self._push_rate_per_step:
             ang = self.random.uniform(0, 2 * np.pi)
-            mag = float(c.get("force_n", 150.0))
+            mag = self._push_force_n
             self._push_force = np.array([mag * np.cos(ang), mag * np.sin(ang), 0.0])
-            self._push_left = max(1, int(round(float(c.get("duration_s", 0.1)) * self.rate_hz)))
+            self._push_left = self._push_steps
         if self._push_left > 0:
             self._v.xfrc_applied[self.torso, :3] += self._push_force
             self._push_left -= 1
@@ -398,8 +402,3 @@ class GaitTracking(base.Task):
         truncated = self.t >= self.episode_frames
         return self.observation_vector(physics), reward, terminated, truncated
 
-
-def make_dm_env(physics: GaitPhysics, task: GaitTracking) -> control.Environment:
-    """The same task inside dm_control's ``control.Environment`` (slower; for dm_control tooling)."""
-    return control.Environment(physics, task, time_limit=task.episode_frames / task.rate_hz,
-                               control_timestep=1.0 / task.rate_hz)

@@ -1,11 +1,12 @@
 """stable-baselines3 callbacks for side concerns of training: atomic checkpoints with resume
-bookkeeping, the progress CSV, and the training-helper schedule (assist decay, gravity ramp)."""
+bookkeeping, the progress table, and the training-helper schedule (assist decay, gravity ramp).
+
+Checkpoints (``checkpoints/ckpt_<steps>.zip``, ``ckpt_<steps>_vecnormalize.pkl``) are written in the policy
+bundle's formats (:mod:`gaitmimic.io.policy`); ``latest.json`` names the newest complete one.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
 import time
 from pathlib import Path
@@ -13,29 +14,29 @@ from pathlib import Path
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
-from gaitmimic.atomic import atomic_path, write_text
+from gaitmimic.io.policy import read_progress, save_model, save_vecnormalize, write_progress
+from gaitmimic.io.reports import read_json, write_json
 
 LATEST = "latest.json"
 
 
-def save_model_atomic(model, vecnorm, model_path: Path, vecnorm_path: Path | None) -> None:
-    """Save the PPO model (and VecNormalize statistics) each through a temporary file."""
-    with atomic_path(model_path) as tmp:
-        model.save(tmp)
-    if vecnorm is not None and vecnorm_path is not None:
-        with atomic_path(vecnorm_path) as tmp:
-            vecnorm.save(tmp)
-
-
 def latest_checkpoint(ckpt_dir: Path) -> dict | None:
-    """``{"steps", "model", "vecnormalize"}`` of the newest complete checkpoint, or None."""
+    """``{"steps", "model", "vecnormalize", "fingerprint"}`` of the newest complete checkpoint, or None."""
     f = Path(ckpt_dir) / LATEST
     if not f.is_file():
         return None
-    info = json.loads(f.read_text())
+    info = read_json(f)
     if not (Path(ckpt_dir) / info["model"]).is_file():
         return None
     return info
+
+
+def progress_rows_up_to(path: Path, max_steps: int) -> list[dict]:
+    """Rows of a progress table kept beside the checkpoints, up to ``max_steps`` (for resuming); none
+    when there is no table yet."""
+    if not Path(path).is_file():
+        return []
+    return [r for r in read_progress(path) if int(r["steps"]) <= max_steps]
 
 
 class CheckpointCallback(BaseCallback):
@@ -44,13 +45,12 @@ class CheckpointCallback(BaseCallback):
     latest.json is written last, so a run killed mid-save resumes from the previous checkpoint.
     """
 
-    def __init__(self, ckpt_dir: Path, every_steps: int, keep: int = 2, on_save=None, fingerprint: str = ""):
+    def __init__(self, ckpt_dir: Path, every_steps: int, keep: int, fingerprint: str):
         super().__init__()
         self.fingerprint = fingerprint
         self.dir = Path(ckpt_dir)
         self.every = max(int(every_steps), 1)
         self.keep = max(int(keep), 1)
-        self.on_save = on_save
         self._last = 0
 
     def _on_training_start(self) -> None:
@@ -66,18 +66,17 @@ class CheckpointCallback(BaseCallback):
         steps = int(self.num_timesteps)
         name = f"ckpt_{steps:010d}"
         vecnorm = self.model.get_vec_normalize_env()
-        save_model_atomic(self.model, vecnorm, self.dir / f"{name}.zip",
-                          self.dir / f"{name}_vecnormalize.pkl" if vecnorm is not None else None)
+        save_model(self.dir / f"{name}.zip", self.model)
+        if vecnorm is not None:
+            save_vecnormalize(self.dir / f"{name}_vecnormalize.pkl", vecnorm)
         info = {"steps": steps, "model": f"{name}.zip",
                 "vecnormalize": f"{name}_vecnormalize.pkl" if vecnorm is not None else None,
                 "fingerprint": self.fingerprint}
-        write_text(self.dir / LATEST, json.dumps(info))
+        write_json(self.dir / LATEST, info, indent=None)  # last: the checkpoint is complete
         old = sorted(self.dir.glob("ckpt_*.zip"))[: -self.keep]
         for p in old:
             p.unlink(missing_ok=True)
             (self.dir / f"{p.stem}_vecnormalize.pkl").unlink(missing_ok=True)
-        if self.on_save is not None:
-            self.on_save(steps)
 
 
 class ScheduleCallback(BaseCallback):
@@ -95,11 +94,9 @@ class ScheduleCallback(BaseCallback):
 
 
 class ProgressCSVCallback(BaseCallback):
-    """One row per rollout in progress.csv (rewritten atomically): steps, wall time, steps/s,
-    mean episode return/length of recent episodes, helper levels, latest PPO losses."""
-
-    COLUMNS = ["steps", "wall_s", "steps_per_s", "ep_return_mean", "ep_len_mean", "ep_len_s_mean",
-               "assist_level", "gravity_mps2", "approx_kl", "entropy_loss", "value_loss", "explained_variance"]
+    """One row per rollout in progress.csv (rewritten atomically; columns
+    :data:`gaitmimic.io.policy.PROGRESS_COLUMNS`): steps, wall time, steps/s, mean episode return/length
+    of recent episodes, helper levels, latest PPO losses."""
 
     def __init__(self, path: Path, rate_hz: float, log: logging.Logger | None = None, start_rows=None,
                  backup_path: Path | None = None):
@@ -123,7 +120,7 @@ class ProgressCSVCallback(BaseCallback):
     def _on_rollout_end(self) -> None:
         ep = list(self.model.ep_info_buffer)
         elapsed = time.time() - self._t0
-        kv = getattr(self.model.logger, "name_to_value", {})
+        kv = self.model.logger.name_to_value
         assist, gravity = self.training_env.env_method("helper_levels", indices=[0])[0]
         row = {
             "steps": self.num_timesteps,
@@ -146,18 +143,6 @@ class ProgressCSVCallback(BaseCallback):
                           row["steps_per_s"], row["ep_len_s_mean"] or 0.0, row["ep_return_mean"], row["assist_level"])
 
     def write(self) -> None:
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=self.COLUMNS)
-        w.writeheader()
-        w.writerows(self.rows)
-        write_text(self.path, buf.getvalue())
+        write_progress(self.path, self.rows)
         if self.backup_path is not None:
-            write_text(self.backup_path, buf.getvalue())
-
-
-def read_progress_rows(path: Path, max_steps: int) -> list[dict]:
-    """Rows of an existing progress.csv up to ``max_steps`` (for resuming)."""
-    if not Path(path).is_file():
-        return []
-    with open(path, newline="") as f:
-        return [r for r in csv.DictReader(f) if int(r["steps"]) <= max_steps]
+            write_progress(self.backup_path, self.rows)

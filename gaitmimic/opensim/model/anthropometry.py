@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Stature (m) and mass (kg) of de Leva's male reference subject.
+#: Stature (m) of de Leva's male reference subject (73.0 kg; masses are given as % of body mass).
 DE_LEVA_HEIGHT_M = 1.741
-DE_LEVA_MASS_KG = 73.0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,179 @@
+"""The OpenSim stage's entries: scale the generic model per subject, inverse kinematics per walking trial.
+
+- :func:`scale_subject` (rule ``scale``): processed static trial (TRC) -> scaled, marker-placed ``.osim``
+  + ``scale_report.json`` (scale factors, static-pose marker errors, warnings);
+- :func:`run_ik` (rule ``ik``): scaled model + processed walking trial (TRC) -> ``<trial>.mot`` (degrees,
+  OpenSim coordinate names) + ``<trial>_ik_summary.json`` (per-frame marker RMS/max, worst markers,
+  frames with missing markers, frames flagged for too few markers).
+
+Both take the settings objects of :mod:`gaitmimic.settings` (``model`` plus ``scale`` or ``ik``), force the
+C numeric locale, drive OpenSim through setup XML written from templates (:mod:`~gaitmimic.opensim.setup_xml`)
+in a scratch folder, and can send OpenSim's log to a file (``log_file``). Marker positions are metres in
+the processed TRC's (OpenSim) frame. Bad input raises :class:`~gaitmimic.errors.InputError` before
+anything is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gaitmimic import settings
+from gaitmimic.atomic import atomic_path, write_text
+from gaitmimic.io.reports import write_json
+from gaitmimic.io.trc import read_trc
+from gaitmimic.opensim import ik as ikm
+from gaitmimic.opensim import marker_sets
+from gaitmimic.opensim import scale as sc
+from gaitmimic.opensim.generic import (
+    model_coordinate_names,
+    model_marker_names,
+    prepare_generic,
+    remove_markers,
+    resolve_marker_map,
+)
+from gaitmimic.opensim.reports import is_bony_landmark, marker_positions_at_pose, per_marker_errors
+from gaitmimic.opensim.runtime import load_model, opensim_log, work_dir
+from gaitmimic.opensim.trials import frame_times, time_window, to_model_markers
+
+__all__ = ["scale_subject", "run_ik"]
+
+log = logging.getLogger(__name__)
+
+
+def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_report: str | Path, *, subject: str,
+                  mass_kg: float | None, height_m: float | None, model: Any, scale: Any,
+                  standing_trc: str | Path | None = None, standing_window_s: tuple[float, float] | None = None,
+                  log_file: str | Path | None = None) -> dict[str, Any]:
+    """Scale the generic model to ``subject`` and place its markers; write ``out_osim`` and ``out_report``.
+
+    ``model``, ``scale``: ``settings.section("model" | "scale", ...)``. ``static_trc``: processed static
+    trial (TRC, OpenSim frame), or None. When it is missing or shorter than ``scale.min_static_s``, the
+    ``standing_window_s`` [start, end] of ``standing_trc`` (a processed walking trial) is used if given,
+    else :class:`InputError`. ``mass_kg``/``height_m`` None: the generic model's mass / the built-in
+    model's default height. Returns the report dict. Raises :class:`InputError` for bad input (no usable
+    static trial, not a model, markers absent, implausible scale factors); nothing is written then.
+    """
+    with opensim_log(log_file), work_dir("gaitmimic_scale_") as work:
+        generic = prepare_generic(model, height_m or sc.BUILTIN_HEIGHT_M, mass_kg or sc.BUILTIN_MASS_KG, work)
+        generic_model = load_model(generic.osim)
+        model_markers = model_marker_names(generic_model)
+        data = sc.select_standing_data(static_trc, standing_trc, standing_window_s, scale.min_static_s,
+                                       generic.marker_map, model_markers)
+        if mass_kg is None:
+            mass_kg = generic_model.getTotalMass(generic_model.initSystem())
+        all_markers = list(model_markers)
+        if generic.marker_map:
+            all_markers = [m for m in all_markers if m in generic.marker_map or m in data.trial.labels]
+        present, warnings = sc.check_markers(all_markers, data.trial, generic.optional_markers, generic.builtin, data.source)
+
+        if scale.time_range_s:
+            data = data.window(*map(float, scale.time_range_s))
+        data = sc.complete_standing_data(data, present, scale.min_static_s)
+        time_range = (float(data.times_s[0]), float(data.times_s[-1]))
+        placement_range = tuple(map(float, scale.placement_time_range_s)) if scale.placement_time_range_s else time_range
+
+        prepared = work / "generic_markers.osim"
+        remove_markers(generic.osim, prepared, set(present), unfix=scale.move_fixed_markers)
+        measurements = (settings.as_dict(scale.measurements) or generic.measurements
+                        or marker_sets.default_measurements(generic.marker_set))
+        usable, manual, plan_warnings = sc.plan_measurements(prepared, data.trial, measurements, set(present))
+        warnings += plan_warnings
+        manual.update({b: float(f) for b, f in scale.manual_scale_factors.items()})
+
+        coords = model_coordinate_names(generic_model)
+        coord_tasks = (settings.as_dict(scale.coordinate_tasks) if scale.coordinate_tasks is not None
+                       else sc.PLACEMENT_COORDINATE_TASKS)
+        coord_tasks = {c: t for c, t in coord_tasks.items() if c in coords}
+        weights = marker_sets.placement_weights(present, generic.marker_set, scale.marker_weights)
+        outs, setup = sc.run_scale_tool(data, placement_range, work, subject=subject, mass_kg=mass_kg, height_m=height_m,
+                                        generic_osim=prepared, measurements=usable, manual_scales=manual,
+                                        marker_weights=weights, coordinate_tasks=coord_tasks, log_file=log_file)
+
+        scale_factors = sc.read_scale_set(outs["scale_set_file"])
+        sc.check_scale_factors(scale_factors, {b for m in usable.values() for b in m["bodies"]},
+                               scale.plausible_scale_range, data.source)
+
+        # Static-pose marker errors as OpenSim's marker placer reports them: scaled (not yet moved)
+        # markers against the averaged experimental markers, in the solved static pose.
+        start, stop = time_window(data.times_s, *placement_range)
+        exp_mean = np.nanmean(data.trial.xyz_m[start:stop], axis=0)
+        model_xyz = marker_positions_at_pose(outs["scaled_only_model"], outs["static_motion"], present)
+        errors = per_marker_errors(model_xyz[None], exp_mean[None], present)
+        bony_over = {m: e["max_m"] for m, e in errors["per_marker"].items()
+                     if is_bony_landmark(m) and e["max_m"] > scale.max_bony_error_m}
+        if bony_over:
+            warnings.append("bony-landmark marker error above OpenSim's best-practice 2 cm: "
+                            + ", ".join(f"{m} {v * 100:.1f} cm" for m, v in sorted(bony_over.items(), key=lambda kv: -kv[1])))
+        if errors["rms_m"] > scale.max_rms_error_m:
+            warnings.append(f"static-pose marker RMS error {errors['rms_m'] * 100:.2f} cm is above OpenSim's best-practice 1 cm")
+        for w in warnings:
+            log.warning("%s: %s", subject, w)
+
+        report = {
+            "subject": subject, "source": data.text, "time_range_s": list(time_range),
+            "generic_model": str(model.generic), "marker_set": generic.marker_set,
+            "scale_factors": scale_factors, "manual_scale_bodies": sorted(manual),
+            "measurements": {k: [f"{a}-{b}" for a, b in m["pairs"]] for k, m in usable.items()},
+            "marker_errors": errors, "markers_used": present,
+            "mass_kg": float(mass_kg), "height_m": None if height_m is None else float(height_m), "warnings": warnings,
+        }
+        scaled = load_model(outs["output_model"])
+        scaled.setName(subject)
+        with atomic_path(out_osim) as tmp:
+            scaled.printToXML(str(tmp))
+        note = ("<!-- Record of the ScaleTool setup that produced this model (gaitmimic.opensim.stage.scale_subject); "
+                "its file names pointed into a scratch folder that no longer exists, and its times count from the "
+                "first frame used. -->\n")
+        head, _, body = setup.read_text().partition("\n")
+        write_text(Path(out_osim).with_name(f"{Path(out_osim).stem}_setup_scale.xml"), head + "\n" + note + body)
+        write_json(out_report, report, indent=2)
+    return report
+
+
+def run_ik(model_osim: str | Path, trc: str | Path, out_mot: str | Path, out_summary: str | Path, *,
+           model: Any, ik: Any, log_file: str | Path | None = None) -> dict[str, Any]:
+    """Run IK over the whole trial; write ``out_mot`` (degrees) and ``out_summary``; return the summary.
+
+    ``model``, ``ik``: ``settings.section("model" | "ik", ...)``. Model markers are matched to the data by
+    name after ``model.model_to_data_markers`` (model marker -> data marker(s)). Frames where fewer than
+    ``ik.min_marker_fraction`` of the trial's markers are present are listed in ``flagged_frames`` and
+    logged as warnings (they are solved, but must not be trusted); frames without any marker cannot be
+    solved by OpenSim: their coordinates are interpolated in the .mot and they are listed in
+    ``interpolated_frames`` (and flagged). Raises :class:`InputError` when the model's markers are mostly
+    absent from the trial or fewer than 2 frames have markers; nothing is written then.
+    """
+    with opensim_log(log_file), work_dir("gaitmimic_ik_") as work:
+        osim_model = load_model(model_osim)
+        names = model_marker_names(osim_model)
+        marker_map, _ = resolve_marker_map(model)
+        data = to_model_markers(read_trc(trc), marker_map)
+        markers, absent = ikm.select_markers(names, data, Path(trc))
+        coord_tasks = settings.as_dict(ik.coordinate_tasks) if ik.coordinate_tasks is not None else ikm.IK_COORDINATE_TASKS
+        coords = model_coordinate_names(osim_model)
+        coord_tasks = {c: t for c, t in coord_tasks.items() if c in coords}
+        kind = marker_sets.model_marker_set(names)
+        weights = {m: w for m, w in marker_sets.marker_weights(markers, kind, ik.marker_weights).items() if w > 0}
+        min_markers = max(3, math.ceil(ik.min_marker_fraction * len(weights)))
+
+        trial = data.select(list(weights))
+        times = frame_times(trial)
+        solvable = ikm.solvable_frames(trial, Path(trc))
+        mot, locations = ikm.run_ik_tool(model_osim, trial, solvable, weights, coord_tasks, work, accuracy=ik.accuracy,
+                                         constraint_weight=ik.constraint_weight, trc=Path(trc), log_file=log_file)
+        model_xyz = ikm.solved_marker_positions(locations, list(weights), solvable)
+        interpolated = [int(i) for i in np.flatnonzero(~solvable)]
+        summary = ikm.summary(trial, model_xyz, times, list(weights), min_markers, ik.n_worst_markers)
+        summary.update({"trial": Path(trc).stem, "model": str(model_osim), "markers_used": list(weights),
+                        "markers_absent": absent, "marker_weights": weights, "n_frames": trial.n_frames,
+                        "interpolated_frames": interpolated})
+        if summary["flagged_frames"]:
+            log.warning("%s: %d frames have fewer than %d of %d markers; their joint angles are unreliable (flagged_frames)",
+                        Path(trc).stem, len(summary["flagged_frames"]), min_markers, len(weights))
+        ikm.write_motion(out_mot, mot, times, solvable)
+        write_json(out_summary, summary, indent=1)
+    return summary

@@ -7,7 +7,7 @@ Prints (same run, same machine):
      (medians: this VM's speed drifts by +-20 % from minute to minute);
   2. PPO env steps/s of our training vs stable-baselines3 PPO on dm_control's stock humanoid-walk
      (same PPO settings, rollout size and steps), each with SB3's SubprocVecEnv layout (one env per
-     process) and with the default grouped workers (gaitmimic/vec_env.py).
+     process) and with the default grouped workers (gaitmimic/train/vec_env.py).
 
 Usage: .venv/bin/python bench/env_speed.py [--humanoid H.xml --reference R.npz] [--steps 4000]
        [--ppo-steps 8192] [--n-workers 2]

@@ -37,21 +37,6 @@ def _with_defaults(validator_class):
 _Validator = _with_defaults(jsonschema.Draft202012Validator)
 
 
-def deep_merge(defaults: dict, given: dict | None, replace: tuple[str, ...] = ()) -> dict:
-    """``defaults`` updated by ``given`` recursively; neither is modified.
-
-    Keys named in ``replace`` take the given mapping whole (a glob table like ``residual_rad``
-    should not inherit entries the user left out).
-    """
-    out = copy.deepcopy(defaults)
-    for key, value in (given or {}).items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in replace:
-            out[key] = deep_merge(out[key], value, replace)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 @functools.lru_cache(maxsize=None)
 def load_schema(name: str) -> dict:
     """Load ``gaitmimic/schemas/<name>.schema.yaml`` once per process (shared: do not modify it)."""
@@ -78,7 +63,7 @@ def validate(data: dict[str, Any], schema: dict, source: str | Path) -> dict[str
 
 
 #: Keys renamed so that they say which way they map: {(section or None, old name): new name}. The old
-#: names are still read, with a deprecation message, for one release (0.2); then they go.
+#: names are still read in 0.2, with a deprecation message; 0.3 drops them.
 RENAMED_KEYS = {("model", "marker_map"): "model_to_data_markers", (None, "marker_map"): "lab_to_model_markers"}
 
 

@@ -1,7 +1,8 @@
 # Evaluation stage (owner: eval). Per subject: deterministic rollouts -> metrics.json/metrics.csv,
 # MP4s with the reference ghost, gait-lab plots; then summary.csv over all subjects. Every file meant
 # for people is registered with report(): category = subject, subcategory = stage.
-# Library entry points: gaitmimic.evaluate.stage (metrics, video, plots), gaitmimic.evaluate.summary.
+# Library entries, one module per rule (an edit reruns only its rule): gaitmimic.evaluate.stage (evaluate),
+# gaitmimic.evaluate.video (eval_video), gaitmimic.evaluate.plots (eval_plots), gaitmimic.evaluate.summary (summary).
 
 rule evaluate:
     input:
@@ -68,7 +69,7 @@ rule eval_video:
     params:
         evaluate=config["evaluate"],
         films=EVAL_FILMS,
-        code=code_version("evaluate.py"),
+        code=code_version("eval_video.py"),
     log:
         res("{subject}", "logs", "evaluate", "video.log"),
     benchmark:
@@ -78,7 +79,7 @@ rule eval_video:
         mem_mb=2000,
         runtime=40,
     script:
-        "../workflow_scripts/evaluate.py"
+        "../workflow_scripts/eval_video.py"
 
 
 rule eval_plots:
@@ -125,7 +126,7 @@ rule eval_plots:
     params:
         evaluate=config["evaluate"],
         trials=lambda wildcards: dynamic_trials(wildcards.subject),
-        code=code_version("evaluate.py"),
+        code=code_version("eval_plots.py"),
     log:
         res("{subject}", "logs", "evaluate", "plots.log"),
     threads: 1
@@ -133,7 +134,7 @@ rule eval_plots:
         mem_mb=1000,
         runtime=5,
     script:
-        "../workflow_scripts/evaluate.py"
+        "../workflow_scripts/eval_plots.py"
 
 
 rule summary:

@@ -1,7 +1,8 @@
 # Retarget stage (owner: retarget). Per subject: the humanoid (suite humanoid, widened ranges, scaled to
 # the subject's OpenSim model); per walking trial: the reference motion npz, the OpenSim joint centres and a
 # QC report; then, in a job of its own (a new video size must not retrain every policy), a kinematic playback
-# video with the joint centres drawn as spheres. Library: gaitmimic.retarget.stage.
+# video with the joint centres drawn as spheres. Library: gaitmimic.retarget.stage (retarget_humanoid, retarget),
+# gaitmimic.retarget.playback (retarget_playback).
 # Code changes to the stage's modules rerun it through the `code` param (see code_version in common.smk).
 
 rule retarget_humanoid:
@@ -59,7 +60,7 @@ rule retarget_playback:
         video=res("{subject}", "reference", "{trial}_playback.mp4"),
     params:
         playback_video=config["retarget"]["playback_video"],
-        code=code_version("retarget.py"),
+        code=code_version("retarget_playback.py"),
     log:
         res("{subject}", "logs", "retarget", "{trial}_playback.log"),
     benchmark:
@@ -70,4 +71,4 @@ rule retarget_playback:
         mem_mb=1000,
         runtime=10,
     script:
-        "../workflow_scripts/retarget.py"
+        "../workflow_scripts/retarget_playback.py"

@@ -68,7 +68,7 @@ UPSTREAM_SUBJECTS = {
 def run_upstream(raw_dir: Path, static: str, walk: str, mass_kg: float, height_m: float, out: Path, name: str) -> dict:
     """markers (+ events) -> scale (built-in model) -> IK with the upstream stages' library functions.
 
-    Returns paths: osim, mot, events, markers_json. Raises ImportError when a stage is not there yet.
+    Returns paths: osim, mot, events, markers_json. Raises what the stages raise (InputError for bad data).
     """
     from gaitmimic import settings
     from gaitmimic.markers.stage import process_trial

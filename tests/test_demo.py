@@ -252,7 +252,7 @@ def test_opensim_scale_and_ik_recover_the_truth(demo, tmp_path):
 
 
 def test_coefficients_refit_from_the_tutorial_recording(shared_data):
-    """gait_fourier.json is what fit_gait computes from ../shared/data/opensim-tutorial5 (in a temp copy)."""
+    """gait_fourier.json is what tools/fit_demo_gait.py computes from ../shared/data/opensim-tutorial5 (in a temp copy)."""
     from tools.fit_demo_gait import fit_gait_coefficients
     from gaitmimic.demo.fourier import COEFFICIENTS_JSON
 

@@ -39,8 +39,8 @@ def test_gait_cycle_figure(tmp_path, ref):
 
 def test_learning_curve_ik_and_events(tmp_path):
     steps = np.arange(1, 11) * 1000
-    progress = pd.DataFrame({"time/total_timesteps": steps, "rollout/ep_rew_mean": np.sqrt(steps),
-                             "rollout/ep_len_mean": steps / 100})
+    progress = pd.DataFrame({"steps": steps, "ep_return_mean": np.sqrt(steps), "ep_len_mean": steps / 100,
+                             "ep_len_s_mean": steps / 4000})
     assert plots.learning_curve_figure(progress, tmp_path / "lc.png")[0].stat().st_size > 5_000
     t = np.arange(0, 2, 0.01)
     write_json(tmp_path / "w_ik_summary.json", {

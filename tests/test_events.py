@@ -140,7 +140,7 @@ def test_treadmill_state_belt_speed():
         y = np.where(np.gradient(saw) < 0, 0.03, 0.10)
         heels.append(np.stack([x, y, np.zeros_like(x)], axis=1))
     pelvis = np.stack([0.01 * np.sin(t), np.full_like(t, 0.95), np.zeros_like(t)], axis=1)
-    is_tm, est, speed = treadmill_state(pelvis, heels, rate)
+    is_tm, est, speed = treadmill_state(pelvis, heels, rate, travel_m=0.5)
     print(f"\nsynthetic treadmill: belt {belt} m/s, estimated {est:.3f} m/s")
     assert is_tm and est == pytest.approx(belt, rel=0.05) and speed == est
 

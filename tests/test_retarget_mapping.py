@@ -34,7 +34,7 @@ def _pose(setup, name: str, **coords_deg):
     base = {"pelvis_ty": np.full(N, 0.95)}
     base.update({k: np.full(N, v) for k, v in coords_deg.items()})
     kin = opensim_kinematics.compute_kinematics(osim, write_mot(work / f"{name}.mot", base), 40.0, filter_hz=None)
-    q, torso_R = joint_mapping.map_joints(kin, model)
+    q, torso_R = joint_mapping.map_joints(kin, model, toe_weight=0.0)
     data = mujoco.MjData(model)
     data.qpos[:] = root.assemble_qpos(np.zeros((q.shape[0], 3)), torso_R, q)[0]
     mujoco.mj_kinematics(model, data)

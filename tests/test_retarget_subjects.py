@@ -33,10 +33,7 @@ def subject(request, tmp_path_factory):
         if not raw.is_dir():
             pytest.skip(f"real recordings not found at {raw}")
     out = tmp_path_factory.mktemp(f"rt_{name}")
-    try:
-        paths = run_upstream(raw, static, walk, mass, height, out, name)
-    except ImportError as exc:
-        pytest.skip(f"upstream stage not available yet: {exc}")
+    paths = run_upstream(raw, static, walk, mass, height, out, name)
     xml = pipeline.write_subject_humanoid(paths["osim"], out / "humanoid.xml", CFG)
     result = pipeline.retarget_trial(paths["osim"], paths["mot"], xml, paths["events"], paths["markers_json"], cfg=CFG)
     return name, result, humanoid.load_model(xml)

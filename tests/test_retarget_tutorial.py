@@ -16,7 +16,7 @@ from retarget_helpers import run_tutorial_scale_ik  # noqa: E402
 
 from gaitmimic import settings  # noqa: E402
 from gaitmimic.io.reference import FIELDS, read_joint_centres, read_reference  # noqa: E402
-from gaitmimic.retarget import checks, gait_phase, grounding, opensim_kinematics, stage as pipeline  # noqa: E402
+from gaitmimic.retarget import checks, gait_phase, grounding, opensim_kinematics, playback, stage as pipeline  # noqa: E402
 from gaitmimic.retarget.reference import loop_reference  # noqa: E402
 from gaitmimic.sim import humanoid  # noqa: E402
 
@@ -32,7 +32,7 @@ def walk(shared_data, tmp_path_factory):
     xml = pipeline.write_subject_humanoid(osim, out / "humanoid.xml", cfg)
     result = pipeline.run_retarget_stage(osim, mot, xml, None, None, out / "walk.npz", out / "walk_centres.npz",
                                          out / "walk.json", cfg)
-    pipeline.write_playback(out / "walk.npz", out / "walk_centres.npz", xml, out / "walk.mp4", cfg.playback_video)
+    playback.write_playback(out / "walk.npz", out / "walk_centres.npz", xml, out / "walk.mp4", cfg.playback_video)
     model = humanoid.load_model(xml)
     kin = opensim_kinematics.compute_kinematics(osim, mot, 40.0, 6.0)
     events = gait_phase.detect_events_from_kinematics(kin)

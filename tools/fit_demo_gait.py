@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gaitmimic import settings
 from gaitmimic.demo.fourier import COEFFICIENTS_JSON, FourierSeries, fit_fourier
 from gaitmimic.io.mot import read_mot_arrays
 from gaitmimic.io.reports import write_json
@@ -88,7 +89,8 @@ def gait_events(time_s: np.ndarray, heel: np.ndarray, toe: np.ndarray, sacrum: n
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Heel-strike and toe-off times (s) of one foot: Zeni frames (heel most anterior, toe most posterior
     relative to the sacrum along X), refined by :func:`refined_peak_times`. Trajectories (n, 3), OpenSim frame."""
-    strikes, toe_offs = zeni_events(heel, toe, sacrum, rate_hz)
+    kinematic = settings.section("events").kinematic  # the marker stage's detector and settings
+    strikes, toe_offs = zeni_events(heel, toe, sacrum, rate_hz, kinematic.min_step_s, kinematic.prominence_m)
     return (refined_peak_times(time_s, heel[:, 0] - sacrum[:, 0], strikes),
             refined_peak_times(time_s, sacrum[:, 0] - toe[:, 0], toe_offs))
 
@@ -166,8 +168,8 @@ def fit_gait_coefficients(tutorial_dir: Path, n_harmonics: int = N_HARMONICS) ->
     cycle_s = {s: float(np.mean(np.diff(hs[s]))) for s in ("r", "l")}
     return {
         "source": "OpenSim tutorial 5 (opensim-core, Apache-2.0), subject01_walk1: ScaleTool + IK with its "
-        "own setups in opensim 4.6, gait2354 model; see gaitmimic/demo/fit_gait.py",
-        "fitted_by": "python -m tools.fit_demo_gait",
+        "own setups in opensim 4.6, gait2354 model; see tools/fit_demo_gait.py",
+        "fitted_by": "python tools/fit_demo_gait.py ../shared/data/opensim-tutorial5",
         "n_harmonics": n_harmonics,
         "phase_origin": "right heel strike (Zeni, TRC heel markers); left coordinates shifted by half a cycle",
         "units": "degrees for rotations, metres for pelvis_tz (oscillation only)",

@@ -150,7 +150,7 @@ def generate_demo(out_dir: str | Path, seed: int = 0, subject: str | None = None
     truth = {
         "generator": "python -m gaitmimic.demo.generate", "seed": seed, "subject": subject,
         "height_m": height_m, "mass_kg": mass_kg,
-        "model": "gaitmimic built-in (gaitmimic.opensim.model.build_model), de Leva 1996 segment lengths",
+        "model": "gaitmimic built-in (gaitmimic.opensim.model.builtin.build_model), de Leva 1996 segment lengths",
         "segment_lengths_m": {k: round(v, 5) for k, v in layout.lengths.items()},
         "hip_joint_centre_distance_m": round(2 * layout.dims["hip_half_width"], 5),
         "ankle_height_m": round(layout.dims["ankle_height"], 5),

@@ -1,4 +1,5 @@
 """Figures for people: the gait-lab joint-angle figure, learning curve, IK error, gait events.
+Entry of the ``eval_plots`` rule: :func:`subject_figures`.
 
 Each function writes one figure (PNG, plus the other formats asked for, e.g. SVG) atomically and
 returns the paths written. Matplotlib runs headless (Agg).
@@ -15,14 +16,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from gaitmimic import settings  # noqa: E402
 from gaitmimic.atomic import atomic_path  # noqa: E402
 from gaitmimic.errors import InputError  # noqa: E402
 from gaitmimic.evaluate import gait  # noqa: E402
 from gaitmimic.evaluate.metrics import steps_before_fall  # noqa: E402
 from gaitmimic.io.events import read_events  # noqa: E402
-from gaitmimic.io.reference import Reference  # noqa: E402
+from gaitmimic.io.reference import Reference, read_reference  # noqa: E402
+from gaitmimic.io.policy import read_progress, read_train_info  # noqa: E402
 from gaitmimic.io.reports import read_json  # noqa: E402
-from gaitmimic.io.rollouts import Rollout  # noqa: E402
+from gaitmimic.io.rollouts import Rollout, read_rollouts  # noqa: E402
 from gaitmimic.io.trc import read_trc  # noqa: E402
 
 REF_COLOR = "0.45"
@@ -148,38 +151,25 @@ def gait_cycle_figure(
     return save_figure(fig, out_png, formats)
 
 
-def _pick(df: pd.DataFrame, candidates: list[str]) -> str | None:
-    for c in candidates:
-        if c in df.columns and df[c].notna().any():
-            return c
-    for c in df.columns:
-        if any(c.endswith(cand.split("/")[-1]) for cand in candidates) and df[c].notna().any():
-            return c
-    return None
-
-
 def learning_curve_figure(progress, out_png: str | Path, title: str = "",
                           formats: tuple[str, ...] = ("png",), episode_s: float | None = None) -> list[Path]:
     """Return and tracked fraction against environment steps, from the train stage's progress table
     (``progress``: its rows, :func:`gaitmimic.io.policy.read_progress`, or a DataFrame; values may be text).
 
-    The tracked fraction of training episodes is ``ep_len_s_mean / episode_s`` when the table has no
-    ``tracked_fraction`` column (training episodes end at a fall or a large deviation, so this is
-    the training counterpart of the evaluation's tracked fraction, helped by any root assist,
-    which is drawn dashed). SB3's own CSV logger columns are understood too.
+    The tracked fraction of training episodes is ``ep_len_s_mean / episode_s`` (training episodes end at a
+    fall or a large deviation, so this is the training counterpart of the evaluation's tracked fraction,
+    helped by any root assist, which is drawn dashed); without ``episode_s``, the episode length.
+    Columns: :data:`gaitmimic.io.policy.PROGRESS_COLUMNS`.
     """
     df = pd.DataFrame(progress).apply(pd.to_numeric, errors="coerce")  # an empty value is "not known yet"
-    x = _pick(df, ["steps", "time/total_timesteps"])
-    if x is None:
-        raise InputError(None, "the training progress table has no steps (or time/total_timesteps) values",
+    missing = [c for c in ("steps", "ep_return_mean", "ep_len_mean", "ep_len_s_mean") if c not in df.columns]
+    if missing or not df["steps"].notna().any():
+        raise InputError(None, f"the training progress table lacks {missing or ['steps values']}",
                          "train the policy for at least one rollout (progress.csv gets a row per rollout)")
-    ret = _pick(df, ["ep_return_mean", "eval/mean_reward", "rollout/ep_rew_mean"])
-    frac = _pick(df, ["tracked_fraction", "eval/tracked_fraction"])
-    if frac is None and "ep_len_s_mean" in df.columns and episode_s:
-        df["tracked_fraction"] = pd.to_numeric(df["ep_len_s_mean"], errors="coerce") / float(episode_s)
+    x, ret, frac = "steps", "ep_return_mean", "ep_len_mean"
+    if episode_s:
+        df["tracked_fraction"] = df["ep_len_s_mean"] / float(episode_s)
         frac = "tracked_fraction"
-    if frac is None:
-        frac = _pick(df, ["ep_len_mean", "rollout/ep_len_mean"])
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.8))
     for ax, col in ((a1, ret), (a2, frac)):
         if col is None:
@@ -269,3 +259,41 @@ def gait_events_figure(trials: list[tuple[str, str | Path, str | Path]], out_png
     fig.suptitle(title or "Gait events over heel and toe marker heights")
     fig.tight_layout()
     return save_figure(fig, out_png, formats)
+
+
+def gait_figure(subject: str, reference_npzs: list[str | Path], rollouts_npz: str | Path, evaluate,
+                out_png: str | Path) -> list[Path]:
+    """The gait-lab figure: reference cycles (mean +/- SD) against the trained policy's cycles
+    (``evaluate.plots.formats``)."""
+    refs = [read_reference(p) for p in reference_npzs]
+    cycle_times = [float(np.mean(np.diff(r.cycle_starts))) / float(r.control_rate_hz)
+                   for r in refs if np.asarray(r.cycle_starts).size >= 2]
+    rollouts = [r for r in read_rollouts(rollouts_npz) if r.policy == "policy"]
+    return gait_cycle_figure(refs, rollouts, out_png, title=f"{subject}: joint angles over the gait cycle "
+                                   "(right side; grey = reference, red = simulated humanoid)",
+                                   formats=tuple(evaluate.plots.formats),
+                                   cycle_s=float(np.mean(cycle_times)) if cycle_times else None)
+
+
+def learning_curve(subject: str, progress_csv: str | Path, train_info_json: str | Path,
+                   out_png: str | Path) -> list[Path]:
+    """Learning curve from the policy's ``progress.csv``; the training episode length (``task.episode_s``)
+    from its ``train_info.json``."""
+    episode_s = float(read_train_info(train_info_json)["task_cfg"]["episode_s"])
+    return learning_curve_figure(read_progress(progress_csv), out_png, title=f"{subject}: learning curve",
+                                       episode_s=episode_s)
+
+
+def subject_figures(subject: str, reference_npzs: list[str | Path], rollouts_npz: str | Path,
+                    progress_csv: str | Path, train_info_json: str | Path, ik_summaries: list[str | Path],
+                    trials: list[tuple[str, str | Path, str | Path]], evaluate, out_gait: str | Path,
+                    out_learning_curve: str | Path, out_ik: str | Path, out_events: str | Path) -> None:
+    """Entry of the ``eval_plots`` rule: one subject's gait-lab figures (joint angles over the gait cycle,
+    learning curve, IK marker error, gait events over every walking trial's heel and toe heights).
+    ``trials``: (name, processed TRC, events CSV) per walking trial; ``evaluate``: the settings."""
+    gait_figure(subject, reference_npzs, rollouts_npz, evaluate, out_gait)
+    learning_curve(subject, progress_csv, train_info_json, out_learning_curve)
+    ik_error_figure(ik_summaries, out_ik, title=f"{subject}: IK marker error")
+    names = settings.as_dict(evaluate.plots)
+    gait_events_figure(trials, out_events, names["heel_markers"], names["toe_markers"],
+                       title=f"{subject}: gait events over heel and toe heights")

@@ -1,10 +1,13 @@
-"""Entry functions of the evaluation stage, one per workflow rule.
+"""Entry of the ``evaluate`` rule: deterministic rollouts of the trained policy and the metrics.
 
 INPUTS: the subject's humanoid MJCF and reference npz files (retarget), the trained policy bundle
-(train), IK summaries, marker TRCs and event CSVs (for the lab plots); the ``evaluate`` settings
-(:func:`gaitmimic.settings.section`).
-OUTPUTS: ``eval/metrics.json``, ``eval/metrics.csv``, ``eval/rollouts.npz``, ``eval/<subject>_<policy>.mp4``,
-``eval/plots/*.png|svg``; ``summary.csv``.
+(train); the ``evaluate`` settings (:func:`gaitmimic.settings.section`).
+OUTPUTS: ``eval/metrics.json``, ``eval/metrics.csv``, ``eval/metrics.html``, ``eval/rollouts.npz``.
+
+The stage's other rules enter through their own modules, so that editing one reruns only its rule:
+``eval_video`` through :func:`gaitmimic.evaluate.video.render_video`, ``eval_plots`` through
+:func:`gaitmimic.evaluate.plots.subject_figures`, ``summary`` through
+:func:`gaitmimic.evaluate.summary.write_summary`.
 """
 
 from __future__ import annotations
@@ -15,14 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from gaitmimic import settings
-from gaitmimic.errors import InputError
 from gaitmimic.evaluate import metrics as M
-from gaitmimic.evaluate import plots, report_html, summary
+from gaitmimic.evaluate import report_html, summary
 from gaitmimic.evaluate.rollouts import run_rollout, start_phases, zero_action
-from gaitmimic.io.policy import read_progress, read_train_info
 from gaitmimic.io.reference import read_reference
-from gaitmimic.io.reports import read_json, write_json, write_table
-from gaitmimic.io.rollouts import Rollout, read_rollouts, write_rollouts
+from gaitmimic.io.reports import write_json, write_table
+from gaitmimic.io.rollouts import Rollout, write_rollouts
 
 log = logging.getLogger(__name__)
 
@@ -135,58 +136,3 @@ def write_metrics(subject: str, rollouts: list[Rollout], evaluate, out_json: str
                  f"{float(evaluate.episode_s):g} s per policy (phase 0 and random phases). zero_action = PD tracking "
                  "of the reference without the policy (floor). Per-episode numbers: eval/metrics.json.")
     return result
-
-
-def render_video(
-    subject: str, humanoid_xml: str | Path, rollouts_npz: str | Path, metrics_json: str | Path,
-    which: str, evaluate, out_mp4: str | Path, out_html: str | Path | None = None,
-) -> dict:
-    """Film the phase-0 rollout of ``which`` ("policy" or "zero_action") with the reference ghost
-    (``evaluate``: the ``evaluate`` settings; ``evaluate.video`` says how)."""
-    from gaitmimic.evaluate.video import render_rollout
-
-    candidates = [r for r in read_rollouts(rollouts_npz) if r.policy == which]
-    if not candidates:
-        raise InputError(rollouts_npz, f"no {which!r} rollout recorded",
-                         "enable evaluate.zero_action_floor or drop it from evaluate.video.rollouts")
-    r = candidates[0]
-    m = read_json(metrics_json)[which]
-    per = m["rollouts"][0]
-
-    def fmt(v, spec):
-        return format(v, spec) if isinstance(v, (int, float)) else "n/a"
-
-    sim_v, ref_v = per["forward_speed_mps"], per["reference_speed_mps"]
-    ratio = sim_v / ref_v if isinstance(sim_v, (int, float)) and isinstance(ref_v, (int, float)) and ref_v else None
-    lines = [f"tracked {fmt(per['tracked_fraction'], '.2f')}   joint RMSE {fmt(m['joint_rmse_deg'], '.1f')} deg"
-             f"   speed ratio {fmt(ratio, '.2f')}"]
-    title = f"{subject}   {which.replace('_', '-')}   start phase {r.start_phase:.2f}"
-    info = render_rollout(humanoid_xml, r, out_mp4, evaluate.video, title=title, caption_lines=lines)
-    if out_html is not None:
-        report_html.video_page(out_mp4, out_html, title, lines + [
-            f"{info['frames']} frames, {info['width']}x{info['height']} at {info['fps']:g} fps; "
-            "translucent blue = the reference (ghost), solid = the simulated humanoid."])
-    return info
-
-
-def gait_figure(subject: str, reference_npzs: list[str | Path], rollouts_npz: str | Path, evaluate,
-                out_png: str | Path) -> list[Path]:
-    """The gait-lab figure: reference cycles (mean +/- SD) against the trained policy's cycles
-    (``evaluate.plots.formats``)."""
-    refs = [read_reference(p) for p in reference_npzs]
-    cycle_times = [float(np.mean(np.diff(r.cycle_starts))) / float(r.control_rate_hz)
-                   for r in refs if np.asarray(r.cycle_starts).size >= 2]
-    rollouts = [r for r in read_rollouts(rollouts_npz) if r.policy == "policy"]
-    return plots.gait_cycle_figure(refs, rollouts, out_png, title=f"{subject}: joint angles over the gait cycle "
-                                   "(right side; grey = reference, red = simulated humanoid)",
-                                   formats=tuple(evaluate.plots.formats),
-                                   cycle_s=float(np.mean(cycle_times)) if cycle_times else None)
-
-
-def learning_curve(subject: str, progress_csv: str | Path, train_info_json: str | Path,
-                   out_png: str | Path) -> list[Path]:
-    """Learning curve from the policy's ``progress.csv``; the training episode length (``task.episode_s``)
-    from its ``train_info.json``."""
-    episode_s = float(read_train_info(train_info_json)["task_cfg"]["episode_s"])
-    return plots.learning_curve_figure(read_progress(progress_csv), out_png, title=f"{subject}: learning curve",
-                                       episode_s=episode_s)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gaitmimic.errors import InputError
 from gaitmimic.io.reports import read_json, write_table
 
 #: Headline metrics, in table order: (key in metrics.json, column label).
@@ -53,24 +54,28 @@ def metrics_table(metrics: dict) -> pd.DataFrame:
     for policy in ("policy", "zero_action"):
         if policy in metrics:
             m = metrics[policy]
-            rows.append({"policy": policy, **{label: m.get(key) for key, label in HEADLINE}})
+            rows.append({"policy": policy, **{label: m[key] for key, label in HEADLINE}})
     return pd.DataFrame(rows)
 
 
 def summary_row(metrics: dict) -> dict:
     """One ``summary.csv`` row from a subject's ``metrics.json``."""
-    m = metrics.get("policy", {})
-    row = {"subject": metrics.get("subject"), "episode_s": metrics.get("episode_s"),
-           "n_rollouts": m.get("n_rollouts")}
-    row.update({label: m.get(key) for key, label in HEADLINE})
-    z = metrics.get("zero_action", {})
-    row.update({f"zero_action_{k}": z.get(k) for k in FLOOR})
+    m = metrics["policy"]
+    row = {"subject": metrics["subject"], "episode_s": metrics["episode_s"], "n_rollouts": m["n_rollouts"]}
+    row.update({label: m[key] for key, label in HEADLINE})
+    z = metrics.get("zero_action")  # the floor is optional (evaluate.zero_action_floor)
+    row.update({f"zero_action_{k}": None if z is None else z[k] for k in FLOOR})
     return row
 
 
 def write_summary(metrics_jsons: list[str | Path], out_csv: str | Path, out_html: str | Path | None = None) -> pd.DataFrame:
     """``summary.csv``: one row per subject, sorted by subject name (and the same table as HTML)."""
-    rows = [summary_row(read_json(p)) for p in metrics_jsons]
+    rows = []
+    for path in metrics_jsons:
+        try:
+            rows.append(summary_row(read_json(path)))
+        except KeyError as exc:
+            raise InputError(path, f"metrics lack {exc}", "rerun the evaluate rule for this subject") from exc
     df = pd.DataFrame(rows)
     if len(df):
         df = df.sort_values("subject").reset_index(drop=True)

@@ -1,4 +1,5 @@
 """MP4 of a rollout: the simulated humanoid with a translucent reference ghost, tracking side view.
+Entry of the ``eval_video`` rule: :func:`render_video`.
 
 The ghost is the reference ``qpos`` of each frame drawn by :mod:`gaitmimic.sim.render` (the project's one
 renderer) in a single colour: it exists only in the picture, so it can neither collide with nor perturb the
@@ -13,10 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from gaitmimic.evaluate.rollouts import Rollout
+from gaitmimic.errors import InputError
+from gaitmimic.evaluate import report_html
+from gaitmimic.io.reports import read_json
+from gaitmimic.io.rollouts import Rollout, read_rollouts
 from gaitmimic.sim.render import Camera, Ghost, camera_track, render_mp4
 
-__all__ = ["frame_rows", "render_rollout"]
+__all__ = ["frame_rows", "render_rollout", "render_video"]
 
 #: Colour of the reference ghost (its alpha is ``evaluate.video.ghost_alpha``).
 GHOST_RGB = (0.2, 0.55, 1.0)
@@ -58,3 +62,33 @@ def render_rollout(humanoid_xml: str | Path, rollout: Rollout, out_mp4: str | Pa
         ghost=Ghost(rollout.ref_qpos[rows], (*GHOST_RGB, float(video.ghost_alpha)), tuple(video.ghost_offset_m)),
         captions=captions,
     )
+
+
+def render_video(
+    subject: str, humanoid_xml: str | Path, rollouts_npz: str | Path, metrics_json: str | Path,
+    which: str, evaluate, out_mp4: str | Path, out_html: str | Path | None = None,
+) -> dict:
+    """Film the phase-0 rollout of ``which`` ("policy" or "zero_action") with the reference ghost
+    (``evaluate``: the ``evaluate`` settings; ``evaluate.video`` says how)."""
+    candidates = [r for r in read_rollouts(rollouts_npz) if r.policy == which]
+    if not candidates:
+        raise InputError(rollouts_npz, f"no {which!r} rollout recorded",
+                         "enable evaluate.zero_action_floor or drop it from evaluate.video.rollouts")
+    r = candidates[0]
+    m = read_json(metrics_json)[which]
+    per = m["rollouts"][0]
+
+    def fmt(v, spec):
+        return format(v, spec) if isinstance(v, (int, float)) else "n/a"
+
+    sim_v, ref_v = per["forward_speed_mps"], per["reference_speed_mps"]
+    ratio = sim_v / ref_v if isinstance(sim_v, (int, float)) and isinstance(ref_v, (int, float)) and ref_v else None
+    lines = [f"tracked {fmt(per['tracked_fraction'], '.2f')}   joint RMSE {fmt(m['joint_rmse_deg'], '.1f')} deg"
+             f"   speed ratio {fmt(ratio, '.2f')}"]
+    title = f"{subject}   {which.replace('_', '-')}   start phase {r.start_phase:.2f}"
+    info = render_rollout(humanoid_xml, r, out_mp4, evaluate.video, title=title, caption_lines=lines)
+    if out_html is not None:
+        report_html.video_page(out_mp4, out_html, title, lines + [
+            f"{info['frames']} frames, {info['width']}x{info['height']} at {info['fps']:g} fps; "
+            "translucent blue = the reference (ghost), solid = the simulated humanoid."])
+    return info

@@ -135,6 +135,16 @@ def write_train_info(path: str | Path, info: dict) -> None:
     write_json(path, info, indent=2)
 
 
+#: Keys of train_info.json that other stages read.
+TRAIN_INFO_KEYS = ("task_cfg", "train_cfg", "total_steps")
+
+
 def read_train_info(path: str | Path) -> dict:
-    """The run record written by :func:`write_train_info`."""
-    return read_json(_require(Path(path), "training record"))
+    """The run record written by :func:`write_train_info` (:class:`InputError` when it lacks a key that
+    other stages read)."""
+    path = _require(Path(path), "training record")
+    info = read_json(path)
+    missing = [k for k in TRAIN_INFO_KEYS if k not in info]
+    if missing:
+        raise InputError(path, f"training record lacks {missing}", "retrain this subject (delete its policy folder)")
+    return info

@@ -107,4 +107,6 @@ def read_joint_centres(path: str | Path) -> tuple[np.ndarray, tuple[str, ...]]:
     if not path.is_file():
         raise InputError(path, "joint centres not found", "run the retarget stage first")
     with np.load(path, allow_pickle=False) as z:
+        if not {"centres", "names"} <= set(z.files):
+            raise InputError(path, "joint centres file lacks 'centres' or 'names'", "re-run the retarget stage")
         return z["centres"], tuple(str(n) for n in z["names"])

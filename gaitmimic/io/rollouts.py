@@ -67,8 +67,14 @@ def read_rollouts(path: str | Path) -> list[Rollout]:
     if not path.is_file():
         raise InputError(path, "evaluation rollouts not found", "run the evaluate rule for this subject first")
     with np.load(path, allow_pickle=False) as z:
+        n = int(z["n_rollouts"]) if "n_rollouts" in z.files else 0
+        fields = [f.name for f in dataclasses.fields(Rollout)]
+        missing = sorted({f"r{i}_{k}" for i in range(n) for k in fields} - set(z.files))
+        if "n_rollouts" not in z.files or missing:
+            raise InputError(path, f"not a rollouts file of this version (missing {missing[:4] or ['n_rollouts']})",
+                             "rerun the evaluate rule for this subject")
         out = []
-        for i in range(int(z["n_rollouts"])):
+        for i in range(n):
             get = lambda k: z[f"r{i}_{k}"]  # noqa: E731
             out.append(Rollout(
                 policy=str(get("policy")),

@@ -2,6 +2,6 @@
 
 Modules: ``stage`` (the entry the workflow script calls), ``marker_sets`` (lab names -> a model's
 marker set), ``gaps`` (spline gap filling), ``filtering`` (Butterworth / moving mean), ``orientation``
-(lab axes -> the OpenSim frame, treadmill detection), ``events`` (heel strikes and toe offs),
+(lab axes -> the OpenSim frame), ``events`` (heel strikes and toe offs; treadmill detection),
 ``qc_plots`` (the stage's QC figure).
 """

@@ -46,7 +46,7 @@ from gaitmimic.io.markerdata import AnnotatedEvent, ForcePlate
 log = logging.getLogger(__name__)
 
 __all__ = ["GaitEvent", "zeni_events", "kinematic_events", "force_plate_events", "c3d_events", "merge_events",
-           "detect_events", "treadmill_state", "events_dataframe"]
+           "detect_events", "stance_belt_speed", "treadmill_state", "events_dataframe"]
 
 
 @dataclass
@@ -100,7 +100,7 @@ def _peaks(y: np.ndarray, min_distance: int, prominence: float, edges: bool = Tr
 
 
 def zeni_events(heel: np.ndarray, toe: np.ndarray, pelvis: np.ndarray, rate_hz: float,
-                min_step_s: float = 0.35, prominence_m: float = 0.03, *, edges: bool = True
+                min_step_s: float, prominence_m: float, *, edges: bool = True
                 ) -> tuple[list[int], list[int]]:
     """Plain Zeni (2008): ``(heel_strike_frames, toe_off_frames)``, the maxima of (heel - pelvis) and of
     (pelvis - toe) along X, at least ``min_step_s`` apart and ``prominence_m`` (m) prominent.
@@ -213,21 +213,10 @@ def merge_events(groups: list[list[GaitEvent]], rate_hz: float, window_s: float)
     return sorted(kept, key=lambda e: (e.frame, e.side, e.event))
 
 
-def treadmill_state(pelvis: np.ndarray, heels: list[np.ndarray], rate_hz: float, travel_m: float = 0.5
-                    ) -> tuple[bool, float, float]:
-    """``(is_treadmill, belt_speed_mps, walking_speed_mps)`` from (n, 3) trajectories in a frame whose X is
-    the walking direction and Y up (the OpenSim frame; meters) at ``rate_hz``.
-
-    A treadmill: the pelvis travels less than ``travel_m`` along X over more than 0.5 s and the median
-    backward speed of the heels while they are low (their lowest 20 % of heights: stance) exceeds 0.2 m/s;
-    that median is the belt speed. Otherwise the walking speed is the pelvis travel over the duration.
-    """
-    ok = np.isfinite(pelvis[:, 0])
-    if ok.sum() < 2:
-        return False, 0.0, 0.0
-    idx = np.flatnonzero(ok)
-    duration = (idx[-1] - idx[0]) / rate_hz
-    travel = float(pelvis[idx[-1], 0] - pelvis[idx[0], 0])
+def stance_belt_speed(heels: list[np.ndarray], rate_hz: float) -> float:
+    """Median backward speed (m/s) of the heels while they are low (their lowest 20 % of heights: stance),
+    from (n, 3) trajectories in the OpenSim frame (X walking direction, Y up) at ``rate_hz``: the belt speed
+    of a treadmill walk, about 0 overground."""
     speeds = []
     for h in heels:
         v = np.gradient(h[:, 0]) * rate_hz
@@ -237,7 +226,25 @@ def treadmill_state(pelvis: np.ndarray, heels: list[np.ndarray], rate_hz: float,
             continue
         low = good & (y <= np.nanpercentile(y[good], 20))
         speeds.append(-v[low])
-    belt = float(np.median(np.concatenate(speeds))) if speeds else 0.0
+    return float(np.median(np.concatenate(speeds))) if speeds else 0.0
+
+
+def treadmill_state(pelvis: np.ndarray, heels: list[np.ndarray], rate_hz: float, travel_m: float
+                    ) -> tuple[bool, float, float]:
+    """``(is_treadmill, belt_speed_mps, walking_speed_mps)`` from (n, 3) trajectories in a frame whose X is
+    the walking direction and Y up (the OpenSim frame; meters) at ``rate_hz``.
+
+    A treadmill: the pelvis travels less than ``travel_m`` along X over more than 0.5 s and the heels' stance
+    speed (:func:`stance_belt_speed`) exceeds 0.2 m/s; that speed is the belt speed. Otherwise the walking
+    speed is the pelvis travel over the duration.
+    """
+    ok = np.isfinite(pelvis[:, 0])
+    if ok.sum() < 2:
+        return False, 0.0, 0.0
+    idx = np.flatnonzero(ok)
+    duration = (idx[-1] - idx[0]) / rate_hz
+    travel = float(pelvis[idx[-1], 0] - pelvis[idx[0], 0])
+    belt = stance_belt_speed(heels, rate_hz)
     is_treadmill = abs(travel) < travel_m and duration > 0.5 and belt > 0.2
     if not is_treadmill:
         return False, 0.0, travel / duration if duration > 0 else 0.0

@@ -5,7 +5,7 @@ INPUTS   a raw trial (``.c3d`` or ``.trc``), the ``markers`` and ``events`` sett
          (``lab_to_model_markers``, ``treadmill``, ``belt_speed_mps`` from subject.yaml; missing keys or
          ``None``: not given).
 OUTPUTS  ``<trial>.trc`` (OpenSim frame: X walking direction, Y up, Z right, floor y = 0, meters,
-         canonical marker names, short gaps filled, filtered, long gaps blank);
+         canonical marker names, short gaps filled, filtered, long gaps NaN);
          ``<trial>.csv`` events (:mod:`gaitmimic.io.events`; no rows for a static trial);
          ``<trial>_markers.json`` (rotation, gaps, treadmill, speeds, marker set, first_frame, rate);
          ``<trial>_qc.png``.

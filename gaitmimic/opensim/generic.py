@@ -31,13 +31,13 @@ BUILTIN = "builtin"
 class GenericModel:
     osim: Path                          # prepared generic model (markers included)
     marker_set: str                     # opensim_gait2354 | plugin_gait | custom
-    marker_map: dict[str, Any] | None   # model marker -> data marker(s)
+    model_to_data_markers: dict[str, Any] | None   # model marker -> data marker(s)
     optional_markers: set[str] = field(default_factory=set)
     measurements: dict[str, Any] | None = None   # defaults that go with a built-in map
     builtin: bool = False
 
 
-def resolve_marker_map(model: Any) -> tuple[dict[str, Any] | None, str | None]:
+def resolve_model_to_data_markers(model: Any) -> tuple[dict[str, Any] | None, str | None]:
     """The model-marker -> data-marker map of the ``model`` settings, and the built-in map's name if one was named."""
     raw = model.model_to_data_markers
     if not raw:
@@ -77,7 +77,7 @@ def _load_marker_set(osim, model, path: Path) -> None:
 def prepare_generic(model: Any, height_m: float, mass_kg: float, work: Path) -> GenericModel:
     """Write the generic model of the ``model`` settings (with its marker set) into ``work`` and describe its markers."""
     osim = import_opensim()
-    marker_map, map_name = resolve_marker_map(model)
+    model_to_data_markers, map_name = resolve_model_to_data_markers(model)
     optional = set(model.optional_markers)
     if map_name:
         optional |= set(marker_sets.BUILTIN_MAP_OPTIONAL[map_name])
@@ -95,7 +95,7 @@ def prepare_generic(model: Any, height_m: float, mass_kg: float, work: Path) -> 
     if not names:
         raise InputError(model.generic, "the model has no markers", "set `model.marker_set` to its marker set XML")
     measurements = marker_sets.BUILTIN_MAP_MEASUREMENTS[map_name] if map_name else None
-    return GenericModel(out, marker_sets.model_marker_set(names), marker_map, optional, measurements, is_builtin)
+    return GenericModel(out, marker_sets.model_marker_set(names), model_to_data_markers, optional, measurements, is_builtin)
 
 
 def model_marker_names(model) -> list[str]:

@@ -58,8 +58,8 @@ class StandingData:
         return self.part(*time_window(self.times_s, start_s, end_s))
 
 
-def _read_mapped(trc: Path, marker_map: Mapping[str, Any] | None, text: str) -> StandingData:
-    trial = to_model_markers(read_trc(trc), marker_map)
+def _read_mapped(trc: Path, model_to_data_markers: Mapping[str, Any] | None, text: str) -> StandingData:
+    trial = to_model_markers(read_trc(trc), model_to_data_markers)
     return StandingData(trial, frame_times(trial), Path(trc), text)
 
 
@@ -68,11 +68,11 @@ def _duration_s(trial: MarkerTrial, run: tuple[int, int]) -> float:
     return (run[1] - run[0]) / trial.rate_hz if trial.n_frames > 1 else 0.0
 
 
-def _usable_static(static_trc: Path | None, min_static_s: float, marker_map, model_markers: list[str]) -> tuple[StandingData | None, str]:
+def _usable_static(static_trc: Path | None, min_static_s: float, model_to_data_markers, model_markers: list[str]) -> tuple[StandingData | None, str]:
     """The static trial's data, or None with the reason it cannot be used (missing, or too short after cleaning)."""
     if static_trc is None or not Path(static_trc).is_file():
         return None, "there is no static (standing calibration) trial"
-    data = _read_mapped(Path(static_trc), marker_map, f"static trial {Path(static_trc).name}")
+    data = _read_mapped(Path(static_trc), model_to_data_markers, f"static trial {Path(static_trc).name}")
     duration = _duration_s(data.trial, longest_complete_run(data.trial, present_markers(data.trial, model_markers)))
     if duration < min_static_s - 1e-9:
         return None, (f"the static trial {Path(static_trc).name} has only {duration:.3f} s ({data.trial.n_frames} frame(s)) "
@@ -80,18 +80,18 @@ def _usable_static(static_trc: Path | None, min_static_s: float, marker_map, mod
     return data, ""
 
 
-def select_standing_data(static_trc, standing_trc, standing_window_s, min_static_s: float, marker_map,
+def select_standing_data(static_trc, standing_trc, standing_window_s, min_static_s: float, model_to_data_markers,
                          model_markers: list[str]) -> StandingData:
     """Marker data to scale from: the static trial, else the standing window of a walking trial, else an error."""
     same = standing_trc is not None and static_trc is not None and Path(standing_trc) == Path(static_trc)
     data, why = (None, "there is no static (standing calibration) trial") if same else \
-        _usable_static(static_trc, min_static_s, marker_map, model_markers)
+        _usable_static(static_trc, min_static_s, model_to_data_markers, model_markers)
     if data is not None:
         return data
     if standing_window_s and standing_trc is not None:
         t0, t1 = map(float, standing_window_s)
         text = f"standing window {t0}-{t1} s of {Path(standing_trc).name}"
-        return _read_mapped(Path(standing_trc), marker_map, text).window(t0, t1)
+        return _read_mapped(Path(standing_trc), model_to_data_markers, text).window(t0, t1)
     raise InputError(static_trc if static_trc else None, f"no usable standing data for scaling: {why}",
                      "record a static trial of at least 0.2 s (name it *static*/*calibration* or set static_trial in subject.yaml), "
                      "or set standing_trial and standing_window_s in subject.yaml to a quiet-standing part of a walking trial")

@@ -34,7 +34,7 @@ from gaitmimic.opensim.generic import (
     model_marker_names,
     prepare_generic,
     remove_markers,
-    resolve_marker_map,
+    resolve_model_to_data_markers,
 )
 from gaitmimic.opensim.reports import is_bony_landmark, marker_positions_at_pose, per_marker_errors
 from gaitmimic.opensim.runtime import load_model, opensim_log, work_dir
@@ -63,12 +63,12 @@ def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_repor
         generic_model = load_model(generic.osim)
         model_markers = model_marker_names(generic_model)
         data = sc.select_standing_data(static_trc, standing_trc, standing_window_s, scale.min_static_s,
-                                       generic.marker_map, model_markers)
+                                       generic.model_to_data_markers, model_markers)
         if mass_kg is None:
             mass_kg = generic_model.getTotalMass(generic_model.initSystem())
         all_markers = list(model_markers)
-        if generic.marker_map:
-            all_markers = [m for m in all_markers if m in generic.marker_map or m in data.trial.labels]
+        if generic.model_to_data_markers:
+            all_markers = [m for m in all_markers if m in generic.model_to_data_markers or m in data.trial.labels]
         present, warnings = sc.check_markers(all_markers, data.trial, generic.optional_markers, generic.builtin, data.source)
 
         if scale.time_range_s:
@@ -150,8 +150,8 @@ def run_ik(model_osim: str | Path, trc: str | Path, out_mot: str | Path, out_sum
     with opensim_log(log_file), work_dir("gaitmimic_ik_") as work:
         osim_model = load_model(model_osim)
         names = model_marker_names(osim_model)
-        marker_map, _ = resolve_marker_map(model)
-        data = to_model_markers(read_trc(trc), marker_map)
+        model_to_data_markers, _ = resolve_model_to_data_markers(model)
+        data = to_model_markers(read_trc(trc), model_to_data_markers)
         markers, absent = ikm.select_markers(names, data, Path(trc))
         coord_tasks = settings.as_dict(ik.coordinate_tasks) if ik.coordinate_tasks is not None else ikm.IK_COORDINATE_TASKS
         coords = model_coordinate_names(osim_model)

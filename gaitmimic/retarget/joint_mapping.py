@@ -118,7 +118,7 @@ def neutral_rotations(model: mujoco.MjModel) -> dict[str, np.ndarray]:
     return {model.body(i).name: data.xmat[i].reshape(3, 3).copy() for i in range(1, model.nbody)}
 
 
-def humanoid_body_targets(kin, model: mujoco.MjModel, toe_weight: float = 0.0) -> dict[str, np.ndarray]:
+def humanoid_body_targets(kin, model: mujoco.MjModel, toe_weight: float) -> dict[str, np.ndarray]:
     """Target world rotations (T,3,3), MuJoCo frame, of the humanoid bodies mapped to OpenSim segments.
 
     ``toe_weight`` in [0, 1]: the humanoid's rigid, toe-less foot takes the calcaneus rotation moved this
@@ -154,7 +154,7 @@ def _initial_guess(names: list[str], M: np.ndarray) -> np.ndarray:
     return np.zeros((T, len(names)))
 
 
-def map_joints(kin, model: mujoco.MjModel, toe_weight: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def map_joints(kin, model: mujoco.MjModel, toe_weight: float) -> tuple[np.ndarray, np.ndarray]:
     """Humanoid joint angles (T, 21) in :data:`JOINT_NAMES` order and the torso world rotation (T,3,3).
 
     Left-leg hinge axes are negated in the humanoid; the decomposition uses the compiled axes, so

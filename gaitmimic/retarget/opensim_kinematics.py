@@ -23,7 +23,7 @@ from gaitmimic.errors import InputError
 from gaitmimic.io.mot import read_mot
 from gaitmimic.markers.filtering import butterworth
 from gaitmimic.opensim.runtime import import_opensim
-from gaitmimic.sim.humanoid import SubjectSegments
+from gaitmimic.sim.humanoid import STOCK_SHANK, STOCK_THIGH, SubjectSegments
 
 log = logging.getLogger(__name__)
 
@@ -224,8 +224,6 @@ def compute_kinematics(osim_path: str | Path, mot_path: str | Path, rate_hz: flo
 
 def subject_segments(osim_path: str | Path) -> SubjectSegments:
     """Segment lengths and masses of a scaled OpenSim model, measured in its default (all-zero) pose."""
-    from gaitmimic.sim.humanoid import STOCK_SHANK, STOCK_THIGH
-
     osim = _quiet_opensim()
     osim_path = Path(osim_path)
     if not osim_path.is_file():

@@ -5,8 +5,10 @@ when absent or with fewer than two right heel strikes in the IK time range), mar
 (optional: its ``treadmill`` flag and ``belt_speed_mps``).
 OUTPUTS: ``humanoid.xml`` (:func:`build_subject_humanoid`), :class:`RetargetResult` with the
 :class:`~gaitmimic.io.reference.Reference` and a QC report (:func:`retarget_trial`).
-Workflow entries: :func:`run_retarget_stage` (reference npz, joint centres npz, report JSON) and
-:func:`write_playback` (the playback mp4 from those files). Settings: the ``retarget`` section
+Workflow entries: :func:`write_subject_humanoid` (rule ``retarget_humanoid``) and :func:`run_retarget_stage`
+(rule ``retarget``: reference npz, joint centres npz, report JSON); the playback video (rule
+``retarget_playback``) enters through :func:`gaitmimic.retarget.playback.write_playback`, so that editing the
+renderer re-renders videos instead of retraining policies. Settings: the ``retarget`` section
 (``settings.section("retarget", ...)``).
 """
 
@@ -20,23 +22,17 @@ from pathlib import Path
 import mujoco
 import numpy as np
 
+from gaitmimic import settings
 from gaitmimic.errors import InputError
 from gaitmimic.io.events import read_events
 from gaitmimic.io.reference import Reference, read_joint_centres, read_reference, write_joint_centres, write_reference
 from gaitmimic.io.reports import read_json, write_json
-from gaitmimic.markers.events import treadmill_state
+from gaitmimic.markers.events import stance_belt_speed, treadmill_state
 from gaitmimic.retarget import gait_phase, grounding, joint_mapping, opensim_kinematics, root
 from gaitmimic.retarget.reference import central_velocities
-from gaitmimic.sim import humanoid, render
+from gaitmimic.sim import humanoid
 
 log = logging.getLogger(__name__)
-
-#: Look of the playback video: joint-centre spheres' colour; side view following the root (azimuth 90 deg
-#: looks along +Y, walking direction +X left to right), look-at height; H.264 quality and x264 preset.
-SPHERE_RGBA = (1.0, 0.2, 0.1, 0.9)
-CAMERA_AZIMUTH_DEG, CAMERA_ELEVATION_DEG, CAMERA_HEIGHT_M = 90.0, -10.0, 0.9
-CRF, PRESET = 23, "medium"
-
 
 @dataclasses.dataclass
 class RetargetResult:
@@ -84,18 +80,25 @@ def _events(kin, events_csv) -> tuple:
 
 def treadmill_from_kinematics(kin) -> tuple[bool, float]:
     """(treadmill?, belt speed m/s) from the OpenSim kinematics, by the marker stage's rule
-    (:func:`gaitmimic.markers.events.treadmill_state`): the hip-centre midpoint as the pelvis, the calcaneus
-    origins as the heels (OpenSim frame)."""
+    (:func:`gaitmimic.markers.events.treadmill_state`, with the schema's ``markers.orientation.treadmill_travel_m``):
+    the hip-centre midpoint as the pelvis, the calcaneus origins as the heels (OpenSim frame). Used only without
+    the marker stage's JSON."""
     hip_mid = 0.5 * (kin.centres["hip_r"] + kin.centres["hip_l"])
     rate = 1.0 / float(np.median(np.diff(kin.time_s)))
-    treadmill, belt, _ = treadmill_state(hip_mid, [kin.points["foot_r"], kin.points["foot_l"]], rate)
+    travel_m = float(settings.section("markers").orientation.treadmill_travel_m)
+    treadmill, belt, _ = treadmill_state(hip_mid, _heels(kin), rate, travel_m)
     return bool(treadmill), float(belt)
+
+
+def _heels(kin) -> list[np.ndarray]:
+    return [kin.points["foot_r"], kin.points["foot_l"]]
 
 
 def _belt_speed(cfg, kin, markers_json) -> tuple[bool, float, str]:
     """(treadmill, belt speed m/s, source): ``cfg.belt_speed_mps`` when set; ``cfg.treadmill`` false: none;
     else the marker stage's decision (JSON), else the kinematics' (:func:`treadmill_from_kinematics`).
-    ``cfg.treadmill`` true takes the detected belt speed and needs one."""
+    ``cfg.treadmill`` true forces a treadmill: the detected belt speed, or when none was detected the stance
+    feet's backward speed (:func:`gaitmimic.markers.events.stance_belt_speed`)."""
     if cfg.belt_speed_mps is not None:
         return float(cfg.belt_speed_mps) > 0, float(cfg.belt_speed_mps), "config"
     if cfg.treadmill is False:
@@ -105,9 +108,9 @@ def _belt_speed(cfg, kin, markers_json) -> tuple[bool, float, str]:
         treadmill, belt, source = flag, speed, "markers_json"
     else:
         (treadmill, belt), source = treadmill_from_kinematics(kin), "kinematic_estimate"
-    if cfg.treadmill is True and not (treadmill and belt > 0):
-        raise InputError(markers_json or "config.yaml", "retarget.treadmill is true but no belt speed was detected",
-                         "set retarget.belt_speed_mps")
+    if cfg.treadmill is True and not treadmill:  # forced: the stance feet's backward speed is the belt's
+        rate = 1.0 / float(np.median(np.diff(kin.time_s)))
+        treadmill, belt, source = True, max(stance_belt_speed(_heels(kin), rate), 0.0), "kinematic_estimate"
     return bool(treadmill), (float(belt) if treadmill else 0.0), source
 
 
@@ -227,27 +230,3 @@ def run_retarget_stage(osim_path, mot_path, humanoid_xml, events_csv, markers_js
     log.info("reference %s: %s", out_npz, json.dumps(result.report))
     write_json(out_report, result.report)
     return result
-
-
-def write_playback(reference_npz, centres_npz, humanoid_xml, out_video, video) -> Path:
-    """Stage entry: the kinematic playback mp4 of a reference, OpenSim joint centres drawn as spheres, camera
-    following the root from the side. ``video``: the ``retarget.playback_video`` settings
-    (``settings.section("retarget", ...).playback_video``).
-
-    A job of its own, so a new video size or frame rate re-renders only the video.
-    """
-    ref = read_reference(reference_npz)
-    centres, _ = read_joint_centres(centres_npz)
-    if centres.shape[0] != ref.n_frames:
-        raise InputError(centres_npz, f"{centres.shape[0]} frames of joint centres for a {ref.n_frames}-frame "
-                         f"reference ({reference_npz})", "re-run the retarget stage for this trial")
-    fps = min(float(video.fps), ref.control_rate_hz)
-    idx = np.round(np.arange(0.0, min(ref.time_s[-1], float(video.max_seconds)) + 1e-9, 1.0 / fps)
-                   * ref.control_rate_hz).astype(int)
-    idx = idx[idx < ref.n_frames]
-    render.render_mp4(
-        humanoid_xml, ref.qpos[idx], out_video, fps=fps, width=int(video.width), height=int(video.height),
-        camera=render.Camera(float(video.camera_distance_m), CAMERA_AZIMUTH_DEG, CAMERA_ELEVATION_DEG, CAMERA_HEIGHT_M),
-        shadows=True, crf=CRF, preset=PRESET,
-        markers=render.Markers(centres[idx], float(video.sphere_radius_m), SPHERE_RGBA))
-    return Path(out_video)

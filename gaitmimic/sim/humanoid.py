@@ -49,7 +49,6 @@ JOINT_CENTRES: dict[str, tuple[str, str]] = {
 }  # fmt: skip
 
 # Stock geometry (metres) of the suite humanoid, measured from suite/humanoid.xml.
-STOCK_HIP_HALF_WIDTH = 0.1
 STOCK_THIGH = 0.383  # hip (thigh origin) -> knee anchor: shin pos z (-.403) + knee pos (.02)
 STOCK_SHANK = 0.33  # knee anchor -> ankle_y anchor: .02 + .39 - .08
 STOCK_FOOT = 0.264  # heel to toe tip of the foot capsules (-.07 - .027 .. .14 + .027)

@@ -136,13 +136,6 @@ def test_playback_video_setting_rerenders_only_the_playback_videos(work):
 RULE_SCRIPTS = {"markers": "markers", "scale": "scale", "ik": "ik", "retarget_humanoid": "retarget",
                 "retarget": "retarget", "retarget_playback": "retarget_playback", "train": "train",
                 "evaluate": "evaluate", "eval_video": "eval_video", "eval_plots": "eval_plots", "summary": "summary"}
-#: The rule that writes each kind of output (path under results/<subject>/, or results/).
-OUTPUT_RULES = [(r"markers/|events/", "markers"), (r"model/", "scale"), (r"ik/", "ik"),
-                (r"reference/humanoid\.xml$", "retarget_humanoid"), (r"reference/.*_playback\.mp4$", "retarget_playback"),
-                (r"reference/", "retarget"), (r"policy/", "train"), (r"eval/plots/", "eval_plots"),
-                (r"eval/.*(\.mp4|_video\.html)$", "eval_video"), (r"eval/", "evaluate"), (r"summary\.", "summary")]
-
-
 def _workflow_copy(tmp_path: Path) -> Path:
     copy = tmp_path / "workflow"
     copy.mkdir()
@@ -154,14 +147,11 @@ def _workflow_copy(tmp_path: Path) -> Path:
 
 
 def _rules_with_changed_params(work: Path, snakefile: Path) -> set[str]:
-    """Rules with an output whose params changed since it was made (`--list-changes params`)."""
-    proc = snakemake(work, "--list-changes", "params", snakefile=snakefile)
-    rules = set()
-    for line in proc.stdout.split():
-        if line.startswith(str(work / "results")):
-            rel = Path(line).relative_to(work / "results").as_posix()
-            rules.add(next(rule for pattern, rule in OUTPUT_RULES if re.search(pattern, rel)))
-    return rules
+    """Rules with an output whose params (the code version among them) changed since it was made, from
+    Snakemake's per-file summary (columns: file, date, rule, log, status, plan)."""
+    proc = snakemake(work, "--summary", snakefile=snakefile)
+    rows = [line.split("\t") for line in proc.stdout.splitlines()]
+    return {row[2] for row in rows if len(row) > 4 and row[4] == "params changed"}
 
 
 def _rerun_reasons(work: Path, snakefile: Path) -> dict[tuple[str, str | None], str]:

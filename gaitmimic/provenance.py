@@ -94,20 +94,15 @@ def imported_modules(script: str | Path, package_dir: Path = PACKAGE_DIR) -> lis
     return sorted(seen)
 
 
-def _version(script: Path, package_dir: Path) -> str:
-    digest = hashlib.sha256()
-    digest.update(script.read_bytes())
-    for name in imported_modules(script, package_dir):
-        path = module_file(name, package_dir)
-        digest.update(name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def code_version(script: str | Path, package_dir: str | Path = PACKAGE_DIR) -> str:
     """Content hash of ``script`` and of every package module it imports (see the module docstring).
 
     ``package_dir``: the ``gaitmimic`` folder whose sources count (the workflow passes its own copy,
     so that a workflow run from another checkout hashes that checkout's code).
     """
-    return _version(Path(script).resolve(), Path(package_dir).resolve())
+    script, package_dir = Path(script).resolve(), Path(package_dir).resolve()
+    digest = hashlib.sha256(script.read_bytes())
+    for name in imported_modules(script, package_dir):
+        digest.update(name.encode())
+        digest.update(module_file(name, package_dir).read_bytes())
+    return digest.hexdigest()[:16]

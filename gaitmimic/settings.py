@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import keyword
 from typing import Any
 
 from gaitmimic.config import load_schema, validate
 
-__all__ = ["FrozenDict", "section", "as_dict", "replace", "SECTIONS"]
+__all__ = ["FrozenDict", "section", "schema_default", "as_dict", "replace", "SECTIONS"]
 
 
 class FrozenDict(dict):
@@ -60,10 +59,9 @@ _CLASSES: dict[tuple[str, ...], type] = {}
 def _make_class(path: tuple[str, ...], node: dict) -> type:
     fields = []
     for key, sub in node["properties"].items():
-        name = key + "_" if keyword.iskeyword(key) else key
         if _is_record(sub):
             _make_class(path + (key,), sub)
-        fields.append((name, Any))
+        fields.append((key, Any))  # schema keys are identifiers (none is a Python keyword)
     cls = dataclasses.make_dataclass(_class_name(path), fields, frozen=True)
     cls.__module__ = __name__  # pickled by name: gaitmimic.settings.<Class>
     cls.__doc__ = f"Settings ``{'.'.join(path)}`` (see config.yaml for each key)."
@@ -85,9 +83,8 @@ def _freeze(value: Any, node: dict | None, path: tuple[str, ...] | None) -> Any:
     a list -> tuple. ``path`` is None below a user-keyed table."""
     node = node if isinstance(node, dict) else {}
     if isinstance(value, dict):
-        if path in _CLASSES and _is_record(node):
-            return _CLASSES[path](**{key + "_" if keyword.iskeyword(key) else key:
-                                     _freeze(value.get(key), sub, path + (key,))
+        if path in _CLASSES:
+            return _CLASSES[path](**{key: _freeze(value.get(key), sub, path + (key,))
                                      for key, sub in node["properties"].items()})
         if _is_record(node):
             return FrozenDict({k: _freeze(v, node["properties"].get(k), None) for k, v in value.items()})
@@ -112,20 +109,24 @@ def section(name: str, given: Any = None, source: str = "config.yaml") -> Any:
     return _freeze(data, node, (name,))
 
 
+def schema_default(key: str) -> Any:
+    """The schema's default of one setting, ``key`` dotted (``task.mimic.residual_rad``), frozen: for the few
+    places that need a default beside the value given (a glob table without its own ``default`` entry)."""
+    node: dict = _SCHEMA
+    for part in key.split("."):
+        node = node["properties"][part]
+    return _freeze(copy.deepcopy(node["default"]), node, None)
+
+
 def as_dict(settings: Any) -> Any:
     """Plain dicts and lists again (for JSON, or to build changed settings with :func:`section`)."""
     if dataclasses.is_dataclass(settings):
-        return {_key(f.name): as_dict(getattr(settings, f.name)) for f in dataclasses.fields(settings)}
+        return {f.name: as_dict(getattr(settings, f.name)) for f in dataclasses.fields(settings)}
     if isinstance(settings, dict):
         return {k: as_dict(v) for k, v in settings.items()}
     if isinstance(settings, tuple):
         return [as_dict(v) for v in settings]
     return settings
-
-
-def _key(field_name: str) -> str:
-    """The schema key of a dataclass field (a key that is a Python keyword gets a trailing ``_``)."""
-    return field_name[:-1] if field_name.endswith("_") and keyword.iskeyword(field_name[:-1]) else field_name
 
 
 def _merge(base: dict, changes: dict, node: dict) -> dict:

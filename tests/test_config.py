@@ -109,9 +109,10 @@ def test_settings_are_frozen_and_filled_from_the_schema():
     with pytest.raises(TypeError):
         task.mimic.residual_rad["default"] = 1.0
     assert pickle.loads(pickle.dumps(task)) == task
-    changed = settings.replace(task, {"mimic": {"residual_rad": {"default": 0.1}, "balance": {"foot_cd": 0.5}}})
+    given = settings.section("task", {"mimic": {"balance": {"foot_cv": 0.7}}})
+    changed = settings.replace(given, {"mimic": {"residual_rad": {"default": 0.1}, "balance": {"foot_cd": 0.5}}})
     assert dict(changed.mimic.residual_rad) == {"default": 0.1}, "a user-keyed table is replaced whole"
-    assert changed.mimic.balance.foot_cd == 0.5 and changed.mimic.balance.foot_cv == task.mimic.balance.foot_cv
+    assert changed.mimic.balance.foot_cd == 0.5 and changed.mimic.balance.foot_cv == 0.7, "records merge key by key"
     with pytest.raises(InputError, match=r"markers.filter.cutoff_hz"):
         settings.section("markers", {"filter": {"cutoff_hz": -1.0}})
 

@@ -8,6 +8,7 @@ import pytest
 from gaitmimic import settings
 from gaitmimic.evaluate import synthetic
 from gaitmimic.evaluate.video import frame_rows, render_rollout
+from gaitmimic.sim.humanoid import suite_humanoid_path
 from gaitmimic.sim.render import camera_track, read_video_info
 
 
@@ -18,7 +19,7 @@ def VideoSettings(**video):
 
 @pytest.fixture(scope="module")
 def rollout():
-    ref = synthetic.synthetic_reference(synthetic.stock_humanoid_xml(), n_cycles=2)
+    ref = synthetic.synthetic_reference(suite_humanoid_path(), n_cycles=2)
     return synthetic.replay_rollout(ref, episode_s=1.5, fall_fraction=0.8)  # 49 of 60 steps: 1.225 s
 
 
@@ -37,7 +38,7 @@ def test_camera_track_has_no_lag_on_steady_walking():
 
 def test_video_frames_size_codec_and_ghost(tmp_path, rollout):
     settings = VideoSettings(width=320, height=240, fps=20.0)
-    info = render_rollout(synthetic.stock_humanoid_xml(), rollout, tmp_path / "v.mp4", settings, title="demo")
+    info = render_rollout(suite_humanoid_path(), rollout, tmp_path / "v.mp4", settings, title="demo")
     got = read_video_info(tmp_path / "v.mp4")
     assert got["frames"] == info["frames"] == 25
     assert (got["width"], got["height"]) == (320, 240)
@@ -47,8 +48,8 @@ def test_video_frames_size_codec_and_ghost(tmp_path, rollout):
 
     side = VideoSettings(width=320, height=240, fps=5.0, ghost_offset_m=[0.0, 1.0, 0.0])
     clear = VideoSettings(width=320, height=240, fps=5.0, ghost_alpha=0.0)
-    render_rollout(synthetic.stock_humanoid_xml(), rollout, tmp_path / "g.mp4", side)
-    render_rollout(synthetic.stock_humanoid_xml(), rollout, tmp_path / "n.mp4", clear)
+    render_rollout(suite_humanoid_path(), rollout, tmp_path / "g.mp4", side)
+    render_rollout(suite_humanoid_path(), rollout, tmp_path / "n.mp4", clear)
     a = imageio.get_reader(tmp_path / "g.mp4").get_data(0).astype(float)
     b = imageio.get_reader(tmp_path / "n.mp4").get_data(0).astype(float)
     changed = np.abs(a - b).sum(axis=2) > 30

@@ -43,7 +43,7 @@ def test_reference_from_raw_c3d(subject):
     name, result, model = subject
     rep, ref = result.report, result.reference
     leg = humanoid.leg_length(model)
-    world = pipeline.centre_error(model, ref.qpos, result.opensim_centres, leg, relative_to_hips=False)
+    world = pipeline.centre_error(pipeline.humanoid_centres(model, ref.qpos), result.opensim_centres, leg, relative_to_hips=False)
     print(f"\n{name}: {ref.n_frames} frames, {ref.n_cycles} cycles ({rep['events_source']}), treadmill {ref.treadmill} "
           f"belt {ref.belt_speed_mps:.2f} m/s, speed {rep['speed_mps']:.2f} m/s, leg ratio {rep['leg_length_ratio']:.3f}; "
           f"centre error {100 * rep['centre_error_mean_frac_leg']:.2f} % of leg (hip-relative), {100 * world:.2f} % (world); "

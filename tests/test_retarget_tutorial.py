@@ -43,8 +43,8 @@ def walk(shared_data, tmp_path_factory):
 def test_joint_centres_match_opensim_after_leg_length_normalisation(walk):
     model, ref, res = walk["model"], walk["ref"], walk["result"]
     leg = humanoid.leg_length(model)
-    rel = pipeline.centre_error(model, ref.qpos, res.opensim_centres, leg, relative_to_hips=True)
-    world = pipeline.centre_error(model, ref.qpos, res.opensim_centres, leg, relative_to_hips=False)
+    rel = pipeline.centre_error(pipeline.humanoid_centres(model, ref.qpos), res.opensim_centres, leg, relative_to_hips=True)
+    world = pipeline.centre_error(pipeline.humanoid_centres(model, ref.qpos), res.opensim_centres, leg, relative_to_hips=False)
     print(f"hip/knee/ankle centre error: {100 * rel:.2f} % of leg length relative to the hips, "
           f"{100 * world:.2f} % in world (leg {leg:.3f} m, ratio {res.report['leg_length_ratio']:.4f})")
     assert rel <= 0.05

@@ -29,6 +29,7 @@ Only the coefficients are committed, never the recording.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -41,6 +42,7 @@ from gaitmimic.io.mot import read_mot_arrays
 from gaitmimic.io.reports import write_json
 from gaitmimic.io.trc import read_trc
 from gaitmimic.markers.events import zeni_events
+from gaitmimic.opensim.runtime import import_opensim
 
 N_HARMONICS = 6
 ARM_GAIN = -0.6
@@ -50,24 +52,17 @@ ARM_ADD_DEG = -6.0
 
 def run_tutorial_ik(tutorial_dir: Path, workdir: Path) -> Path:
     """Scale + IK of the tutorial subject in a copy under ``workdir``; return the IK .mot path."""
-    import opensim as osim
-
+    osim = import_opensim()
     work = workdir / "opensim-tutorial5"
     shutil.copytree(tutorial_dir, work)
     osim.Logger.setLevelString("error")
-    import os
-
-    cwd = os.getcwd()
-    try:
-        os.chdir(work)  # the setups name their files relative to themselves
+    with contextlib.chdir(work):  # the setups name their files relative to themselves
         osim.ScaleTool("gait2354_Setup_Scale.xml").run()
         ik = osim.InverseKinematicsTool("subject01_Setup_IK.xml")
         ik.setStartTime(0.0)
         ik.setEndTime(2.5)
         ik.setOutputMotionFileName("walk_ik_full.mot")
         ik.run()
-    finally:
-        os.chdir(cwd)
     return work / "walk_ik_full.mot"
 
 
@@ -109,7 +104,7 @@ def phase_from_events(time_s: np.ndarray, strikes_s: np.ndarray) -> np.ndarray:
 
 
 def contact_phases(tutorial_dir: Path, strikes: dict[str, np.ndarray], toe_offs: dict[str, np.ndarray],
-                   threshold_n: float = 20.0) -> dict[str, float]:
+                   threshold_n: float) -> dict[str, float]:
     """Mean phase of force-plate heel strikes and toe offs, each given to the foot whose Zeni event of the
     same kind is nearest (within 0.1 s); phases count from that foot's Zeni heel strike."""
     names, t, grf = read_mot_arrays(Path(tutorial_dir) / "subject01_walk1_grf.mot")
@@ -145,7 +140,7 @@ def fit_gait_coefficients(tutorial_dir: Path, n_harmonics: int = N_HARMONICS) ->
     hs, to = {}, {}
     for s in ("r", "l"):
         hs[s], to[s] = gait_events(t, walk.marker(f"{s.upper()}.Heel"), walk.marker(f"{s.upper()}.Toe.Tip"), sac, walk.rate_hz)
-    contacts = contact_phases(Path(tutorial_dir), hs, to)
+    contacts = contact_phases(Path(tutorial_dir), hs, to, settings.section("events").force_threshold_n)
     phase = {s: phase_from_events(t, hs[s]) for s in ("r", "l")}
     series: dict[str, FourierSeries] = {}
     for j, name in enumerate(names):
@@ -187,9 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=COEFFICIENTS_JSON)
     ap.add_argument("--harmonics", type=int, default=N_HARMONICS)
     args = ap.parse_args(argv)
-    import opensim as osim
-
-    osim.Logger.removeFileSink()  # no opensim.log in the working directory
+    import_opensim().Logger.removeFileSink()  # no opensim.log in the working directory
     doc = fit_gait_coefficients(args.tutorial_dir, args.harmonics)
     write_json(args.out, doc, indent=1)
     print(f"wrote {args.out}: {len(doc['coordinates'])} coordinates, heel strikes {doc['source_heel_strikes_s']}")

@@ -8,11 +8,12 @@ The shipped coefficients (``gait_fourier.json`` beside this module) and their or
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from gaitmimic.io.reports import read_json
 
 COEFFICIENTS_JSON = Path(__file__).with_name("gait_fourier.json")
 
@@ -63,7 +64,7 @@ def fit_fourier(phase: np.ndarray, values: np.ndarray, n_harmonics: int) -> Four
 
 def load_gait_fourier(path: str | Path = COEFFICIENTS_JSON) -> tuple[dict[str, FourierSeries], dict]:
     """Load shipped coefficients: ({coordinate: series in degrees or metres}, metadata dict)."""
-    doc = json.loads(Path(path).read_text())
+    doc = read_json(path)
     series = {name: FourierSeries(c["a0"], tuple(c["a"]), tuple(c["b"])) for name, c in doc["coordinates"].items()}
     meta = {k: v for k, v in doc.items() if k != "coordinates"}
     return series, meta

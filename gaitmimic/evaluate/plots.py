@@ -172,10 +172,7 @@ def learning_curve_figure(progress, out_png: str | Path, title: str = "",
         frac = "tracked_fraction"
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.8))
     for ax, col in ((a1, ret), (a2, frac)):
-        if col is None:
-            ax.text(0.5, 0.5, "not logged", transform=ax.transAxes, ha="center")
-            continue
-        d = df[[x, col]].apply(pd.to_numeric, errors="coerce").dropna()
+        d = df[[x, col]].dropna()
         ax.plot(d[x], d[col], color="tab:blue", lw=1.5, marker="o", ms=3, label=col)
         ax.set_xlabel("environment steps")
         ax.set_ylabel(col)
@@ -183,12 +180,12 @@ def learning_curve_figure(progress, out_png: str | Path, title: str = "",
     if frac == "tracked_fraction":
         a2.set_ylim(0, 1.05)
         a2.set_ylabel("episode length / episode_s")
-    if "assist_level" in df.columns and frac is not None:
-        d = df[[x, "assist_level"]].apply(pd.to_numeric, errors="coerce").dropna()
+    if "assist_level" in df.columns:
+        d = df[[x, "assist_level"]].dropna()
         a2.plot(d[x], d["assist_level"], color="0.5", ls="--", lw=1, label="root assist level")
         a2.legend(fontsize=8, loc="lower right")
     a1.set_title("Return (training episodes)")
-    a2.set_title("Tracked fraction (training episodes)" if frac and "tracked" in frac else "Episode length")
+    a2.set_title("Tracked fraction (training episodes)" if frac == "tracked_fraction" else "Episode length")
     fig.suptitle(title or "Learning curve")
     fig.tight_layout()
     return save_figure(fig, out_png, formats)
@@ -294,6 +291,5 @@ def subject_figures(subject: str, reference_npzs: list[str | Path], rollouts_npz
     gait_figure(subject, reference_npzs, rollouts_npz, evaluate, out_gait)
     learning_curve(subject, progress_csv, train_info_json, out_learning_curve)
     ik_error_figure(ik_summaries, out_ik, title=f"{subject}: IK marker error")
-    names = settings.as_dict(evaluate.plots)
-    gait_events_figure(trials, out_events, names["heel_markers"], names["toe_markers"],
-                       title=f"{subject}: gait events over heel and toe heights")
+    gait_events_figure(trials, out_events, settings.as_dict(evaluate.plots.heel_markers),
+                       settings.as_dict(evaluate.plots.toe_markers), title=f"{subject}: gait events over heel and toe heights")

@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 
 from gaitmimic.io.rollouts import Rollout
+from gaitmimic.sim import humanoid
 
 #: A policy maps an observation to an action (deterministic).
 ActFn = Callable[[np.ndarray], np.ndarray]
@@ -28,12 +29,6 @@ def zero_action(action_shape: tuple[int, ...]) -> ActFn:
     """The floor policy: zero action, i.e. pure PD tracking of the reference in ``mimic`` mode."""
     zeros = np.zeros(action_shape, dtype=np.float32)
     return lambda obs: zeros
-
-
-def body_names_of_physics(physics) -> list[str]:
-    """Body names of a dm_control Physics, world excluded (the order of ``Rollout.body_xpos``)."""
-    model = physics.model
-    return [model.id2name(i, "body") for i in range(1, model.nbody)]
 
 
 def run_rollout(
@@ -54,7 +49,7 @@ def run_rollout(
     """
     obs, _ = env.reset(options={"phase": float(start_phase), "reference_index": int(reference_index)})
     physics = env.unwrapped.physics
-    body_names = body_names_of_physics(physics)
+    body_names = humanoid.body_names(physics.model.ptr)
     control_dt_s = 1.0 / float(env.unwrapped.task.rate_hz)
     n_planned = int(round(episode_s / control_dt_s))
     rows: dict[str, list] = {k: [] for k in ("qpos", "ref_qpos", "body_xpos", "ref_body_xpos", "reward", "fell", "time_s")}

@@ -5,7 +5,7 @@ INPUTS: the subject's humanoid MJCF and reference npz files (retarget), the trai
 OUTPUTS: ``eval/metrics.json``, ``eval/metrics.csv``, ``eval/metrics.html``, ``eval/rollouts.npz``.
 
 The stage's other rules enter through their own modules, so that editing one reruns only its rule:
-``eval_video`` through :func:`gaitmimic.evaluate.video.render_video`, ``eval_plots`` through
+``eval_video`` through :func:`gaitmimic.evaluate.video.render_videos`, ``eval_plots`` through
 :func:`gaitmimic.evaluate.plots.subject_figures`, ``summary`` through
 :func:`gaitmimic.evaluate.summary.write_summary`.
 """

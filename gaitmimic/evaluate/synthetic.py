@@ -15,17 +15,7 @@ import numpy as np
 from gaitmimic.evaluate.gait import JOINT_INDEX
 from gaitmimic.io.reference import Reference
 from gaitmimic.io.rollouts import Rollout
-from gaitmimic.sim.humanoid import body_positions, suite_humanoid_path
-
-
-def stock_humanoid_xml() -> Path:
-    """Path of dm_control's suite humanoid MJCF (:func:`gaitmimic.sim.humanoid.suite_humanoid_path`)."""
-    return suite_humanoid_path()
-
-
-def body_names_of(model: mujoco.MjModel) -> list[str]:
-    """Names of the model's bodies, world excluded."""
-    return [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_BODY, i) for i in range(1, model.nbody)]
+from gaitmimic.sim.humanoid import body_names, body_positions
 
 
 def _bump(phase: np.ndarray, centre: float, width: float) -> np.ndarray:
@@ -60,7 +50,7 @@ def synthetic_reference(
         qpos[:, 7 + JOINT_INDEX[f"{side}_knee"]] = -knee_flex
         qpos[:, 7 + JOINT_INDEX[f"{side}_ankle_y"]] = -ankle_df
         qpos[:, 7 + JOINT_INDEX[f"{side}_hip_x"]] = hip_add
-    names = body_names_of(model)
+    names = body_names(model)
     xpos = body_positions(model, qpos, names)
     # Ground the lowest foot (foot body origins sit one capsule radius above the sole).
     feet = [names.index("right_foot"), names.index("left_foot")]

@@ -1,5 +1,5 @@
 """MP4 of a rollout: the simulated humanoid with a translucent reference ghost, tracking side view.
-Entry of the ``eval_video`` rule: :func:`render_video`.
+Entry of the ``eval_video`` rule: :func:`render_videos`.
 
 The ghost is the reference ``qpos`` of each frame drawn by :mod:`gaitmimic.sim.render` (the project's one
 renderer) in a single colour: it exists only in the picture, so it can neither collide with nor perturb the
@@ -20,7 +20,7 @@ from gaitmimic.io.reports import read_json
 from gaitmimic.io.rollouts import Rollout, read_rollouts
 from gaitmimic.sim.render import Camera, Ghost, camera_track, render_mp4
 
-__all__ = ["frame_rows", "render_rollout", "render_video"]
+__all__ = ["frame_rows", "render_rollout", "render_videos"]
 
 #: Colour of the reference ghost (its alpha is ``evaluate.video.ghost_alpha``).
 GHOST_RGB = (0.2, 0.55, 1.0)
@@ -64,18 +64,24 @@ def render_rollout(humanoid_xml: str | Path, rollout: Rollout, out_mp4: str | Pa
     )
 
 
-def render_video(
-    subject: str, humanoid_xml: str | Path, rollouts_npz: str | Path, metrics_json: str | Path,
-    which: str, evaluate, out_mp4: str | Path, out_html: str | Path | None = None,
-) -> dict:
-    """Film the phase-0 rollout of ``which`` ("policy" or "zero_action") with the reference ghost
-    (``evaluate``: the ``evaluate`` settings; ``evaluate.video`` says how)."""
-    candidates = [r for r in read_rollouts(rollouts_npz) if r.policy == which]
-    if not candidates:
-        raise InputError(rollouts_npz, f"no {which!r} rollout recorded",
-                         "enable evaluate.zero_action_floor or drop it from evaluate.video.rollouts")
-    r = candidates[0]
-    m = read_json(metrics_json)[which]
+def render_videos(subject: str, humanoid_xml: str | Path, rollouts_npz: str | Path, metrics_json: str | Path,
+                  films: list[tuple[str, str | Path, str | Path | None]], evaluate) -> list[dict]:
+    """Entry of the ``eval_video`` rule: for each ``(which, out_mp4, out_html)`` of ``films``, film the phase-0
+    rollout of ``which`` ("policy" or "zero_action") with the reference ghost (``evaluate``: the ``evaluate``
+    settings; ``evaluate.video`` says how). The rollouts and metrics are read once."""
+    rollouts, metrics = read_rollouts(rollouts_npz), read_json(metrics_json)
+    out = []
+    for which, out_mp4, out_html in films:
+        candidates = [r for r in rollouts if r.policy == which]
+        if not candidates:
+            raise InputError(rollouts_npz, f"no {which!r} rollout recorded",
+                             "enable evaluate.zero_action_floor or drop it from evaluate.video.rollouts")
+        out.append(_film(subject, humanoid_xml, candidates[0], metrics[which], which, evaluate, out_mp4, out_html))
+    return out
+
+
+def _film(subject: str, humanoid_xml: str | Path, r: Rollout, m: dict, which: str, evaluate, out_mp4: str | Path,
+          out_html: str | Path | None) -> dict:
     per = m["rollouts"][0]
 
     def fmt(v, spec):

@@ -9,5 +9,6 @@
 - :mod:`~gaitmimic.io.reference`: the retarget stage's reference motion and joint-centres npz (read/write).
 - :mod:`~gaitmimic.io.policy`: the trained policy bundle (read/write).
 - :mod:`~gaitmimic.io.rollouts`: the evaluation rollouts npz (read/write).
-- :mod:`~gaitmimic.io.reports`: the JSON reports of the stages (read/write).
+- :mod:`~gaitmimic.io.npz`: the atomic npz writer the three npz formats share.
+- :mod:`~gaitmimic.io.reports`: the JSON reports and CSV tables of the stages (read/write).
 """

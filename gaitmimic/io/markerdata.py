@@ -91,9 +91,6 @@ class MarkerTrial:
         """Time of each stored frame, 0.0 at stored frame 0."""
         return np.arange(self.n_frames) / self.rate_hz
 
-    def index(self, label: str) -> int:
-        return self.labels.index(label)
-
     def marker(self, label: str) -> np.ndarray:
         """(n_frames, 3) trajectory of one marker."""
         return self.xyz_m[:, self.labels.index(label), :]

@@ -103,11 +103,12 @@ def load_vecnormalize(path: str | Path, venv=None):
     path = _require(Path(path), "normalization statistics")
     if path.stat().st_size == 0:
         return None
-    with open(path, "rb") as f:
-        vecnorm = pickle.load(f)
     if venv is not None:
-        vecnorm.set_venv(venv)
-    return vecnorm
+        from stable_baselines3.common.vec_env import VecNormalize
+
+        return VecNormalize.load(str(path), venv)
+    with open(path, "rb") as f:  # statistics only: VecNormalize.load needs an env
+        return pickle.load(f)
 
 
 def write_progress(path: str | Path, rows: list[dict]) -> None:

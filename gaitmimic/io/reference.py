@@ -17,13 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from gaitmimic.atomic import atomic_path
 from gaitmimic.errors import InputError
+from gaitmimic.io.npz import write_npz
 
 __all__ = ["FIELDS", "Reference", "read_reference", "write_reference", "read_joint_centres", "write_joint_centres"]
-
-FIELDS = ("time_s", "control_rate_hz", "qpos", "qvel", "phase", "cycle_starts", "joint_names", "body_names",
-          "body_xpos", "stride_m", "treadmill", "belt_speed_mps", "source_mot")  # fmt: skip
 
 
 @dataclasses.dataclass
@@ -57,6 +54,10 @@ class Reference:
         return 1.0 / float(self.control_rate_hz)
 
 
+#: The npz keys: the fields of :class:`Reference`.
+FIELDS = tuple(f.name for f in dataclasses.fields(Reference))
+
+
 def write_reference(path: str | Path, ref: Reference) -> Path:
     """Write ``ref`` as an npz (atomically)."""
     path = Path(path)
@@ -69,10 +70,7 @@ def write_reference(path: str | Path, ref: Reference) -> Path:
         "treadmill": np.bool_(ref.treadmill), "belt_speed_mps": np.float64(ref.belt_speed_mps),
         "source_mot": np.asarray(str(ref.source_mot)),
     }  # fmt: skip
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, **arrays)
-    return path
+    return write_npz(path, arrays)
 
 
 def read_reference(path: str | Path) -> Reference:
@@ -94,11 +92,7 @@ def read_reference(path: str | Path) -> Reference:
 
 def write_joint_centres(path: str | Path, centres: np.ndarray, names) -> Path:
     """Write the OpenSim joint centres of a reference (T, n, 3; MuJoCo frame) as an npz (atomically)."""
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, centres=np.asarray(centres, float), names=np.asarray(list(names), dtype=str))
-    return path
+    return write_npz(path, {"centres": np.asarray(centres, float), "names": np.asarray(list(names), dtype=str)})
 
 
 def read_joint_centres(path: str | Path) -> tuple[np.ndarray, tuple[str, ...]]:

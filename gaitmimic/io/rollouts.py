@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gaitmimic.atomic import atomic_path
 from gaitmimic.errors import InputError
+from gaitmimic.io.npz import write_npz
 
 __all__ = ["Rollout", "read_rollouts", "write_rollouts"]
 
@@ -55,10 +55,7 @@ def write_rollouts(path: str | Path, rollouts: list[Rollout]) -> Path:
     for i, r in enumerate(rollouts):
         for key, value in dataclasses.asdict(r).items():
             arrays[f"r{i}_{key}"] = np.asarray(value)
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-    return Path(path)
+    return write_npz(path, arrays)
 
 
 def read_rollouts(path: str | Path) -> list[Rollout]:
@@ -67,11 +64,11 @@ def read_rollouts(path: str | Path) -> list[Rollout]:
     if not path.is_file():
         raise InputError(path, "evaluation rollouts not found", "run the evaluate rule for this subject first")
     with np.load(path, allow_pickle=False) as z:
-        n = int(z["n_rollouts"]) if "n_rollouts" in z.files else 0
         fields = [f.name for f in dataclasses.fields(Rollout)]
-        missing = sorted({f"r{i}_{k}" for i in range(n) for k in fields} - set(z.files))
-        if "n_rollouts" not in z.files or missing:
-            raise InputError(path, f"not a rollouts file of this version (missing {missing[:4] or ['n_rollouts']})",
+        n = int(z["n_rollouts"]) if "n_rollouts" in z.files else None
+        missing = ["n_rollouts"] if n is None else sorted({f"r{i}_{k}" for i in range(n) for k in fields} - set(z.files))
+        if missing:
+            raise InputError(path, f"not a rollouts file of this version (missing {missing[:4]})",
                              "rerun the evaluate rule for this subject")
         out = []
         for i in range(n):

@@ -25,7 +25,7 @@ import numpy as np
 from gaitmimic import settings
 from gaitmimic.errors import InputError
 from gaitmimic.io.events import read_events
-from gaitmimic.io.reference import Reference, read_joint_centres, read_reference, write_joint_centres, write_reference
+from gaitmimic.io.reference import Reference, write_joint_centres, write_reference
 from gaitmimic.io.reports import read_json, write_json
 from gaitmimic.markers.events import stance_belt_speed, treadmill_state
 from gaitmimic.retarget import gait_phase, grounding, joint_mapping, opensim_kinematics, root
@@ -85,7 +85,7 @@ def treadmill_from_kinematics(kin) -> tuple[bool, float]:
     the marker stage's JSON."""
     hip_mid = 0.5 * (kin.centres["hip_r"] + kin.centres["hip_l"])
     rate = 1.0 / float(np.median(np.diff(kin.time_s)))
-    travel_m = float(settings.section("markers").orientation.treadmill_travel_m)
+    travel_m = float(settings.schema_default("markers.orientation.treadmill_travel_m"))
     treadmill, belt, _ = treadmill_state(hip_mid, _heels(kin), rate, travel_m)
     return bool(treadmill), float(belt)
 
@@ -169,6 +169,7 @@ def retarget_trial(osim_path, mot_path, humanoid_xml, events_csv=None, markers_j
         treadmill=bool(treadmill), belt_speed_mps=float(belt), source_mot=str(mot_path),
     )
     sliding = grounding.stance_sliding(model, qpos, stance)
+    sim_centres = humanoid_centres(model, qpos)
     report = {
         "frames": int(qpos.shape[0]), "control_rate_hz": rate, "cycles": int(len(starts) - 1),
         "events_source": events_source, "treadmill": bool(treadmill), "belt_speed_mps": float(belt),
@@ -180,8 +181,8 @@ def retarget_trial(osim_path, mot_path, humanoid_xml, events_csv=None, markers_j
         "penetration_max_m": grounding.penetration_m(model, qpos),
         "knee_angle_error_max_deg": _flexion_error_deg(kin, joints, "knee", "knee_angle", 1.0),
         "ankle_angle_error_max_deg": _flexion_error_deg(kin, joints, "ankle_y", "ankle_angle", -1.0),
-        "centre_error_mean_frac_leg": centre_error(model, qpos, centres, leg),
-        "centre_error_world_mean_frac_leg": centre_error(model, qpos, centres, leg, relative_to_hips=False),
+        "centre_error_mean_frac_leg": centre_error(sim_centres, centres, leg),
+        "centre_error_world_mean_frac_leg": centre_error(sim_centres, centres, leg, relative_to_hips=False),
     }
     return RetargetResult(ref, centres, names, report)
 
@@ -206,13 +207,14 @@ def humanoid_centres(model: mujoco.MjModel, qpos: np.ndarray) -> np.ndarray:
     return out
 
 
-def centre_error(model, qpos, opensim_centres, leg_length_m: float, relative_to_hips: bool = True) -> float:
-    """Mean distance humanoid vs OpenSim joint centres, as a fraction of the humanoid leg length.
+def centre_error(humanoid_centres_m, opensim_centres, leg_length_m: float, relative_to_hips: bool = True) -> float:
+    """Mean distance humanoid (:func:`humanoid_centres`) vs OpenSim joint centres, both (T, 6, 3), as a fraction
+    of the humanoid leg length.
 
     ``relative_to_hips`` compares positions relative to each model's hip midpoint (shape of the
     legs, independent of the grounding's root shifts).
     """
-    h = humanoid_centres(model, qpos)
+    h = np.asarray(humanoid_centres_m)
     o = np.asarray(opensim_centres)
     if relative_to_hips:
         h = h - 0.5 * (h[:, 0:1] + h[:, 3:4])

@@ -287,11 +287,10 @@ def kinematics_frames(model: mujoco.MjModel, qpos: np.ndarray, com: bool = False
         yield t, data
 
 
-def body_positions(model: mujoco.MjModel, qpos: np.ndarray, body_names=None) -> np.ndarray:
-    """World positions (T, B, 3) of ``body_names`` (every body when None) for each qpos frame."""
-    ids = slice(None) if body_names is None else [model.body(n).id for n in body_names]
-    n = model.nbody if body_names is None else len(ids)
-    out = np.zeros((qpos.shape[0], n, 3))
+def body_positions(model: mujoco.MjModel, qpos: np.ndarray, body_names) -> np.ndarray:
+    """World positions (T, B, 3) of ``body_names`` for each qpos frame."""
+    ids = [model.body(n).id for n in body_names]
+    out = np.zeros((qpos.shape[0], len(ids), 3))
     for t, data in kinematics_frames(model, qpos):
         out[t] = data.xpos[ids]
     return out
@@ -305,3 +304,16 @@ def forward_kinematics(model: mujoco.MjModel, qpos: np.ndarray) -> tuple[np.ndar
         xpos[t] = data.xpos
         com[t] = data.subtree_com[1]
     return xpos, com
+
+
+def lowest_foot_z(model: mujoco.MjModel, qpos: np.ndarray) -> float:
+    """Height (m) of the lowest point of the foot geoms (capsule or sphere radius below their centres) in the
+    pose ``qpos`` (nq,); 0.0 for a model without foot geoms."""
+    _, data = next(kinematics_frames(model, np.asarray(qpos)[None]))
+    foot = [i for i in range(model.ngeom) if "foot" in (mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_GEOM, i) or "")]
+    return float(min(data.geom_xpos[i, 2] - model.geom_size[i, 0] for i in foot)) if foot else 0.0
+
+
+def body_names(model: mujoco.MjModel) -> list[str]:
+    """Names of the model's bodies in id order, world excluded (the order of a rollout's ``body_xpos``)."""
+    return [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_BODY, i) for i in range(1, model.nbody)]

@@ -164,7 +164,8 @@ def render_mp4(humanoid_xml: str | Path, qpos: np.ndarray, out_mp4: str | Path, 
                 if ghost is not None:
                     g = np.array(ghost.qpos[i], dtype=float)
                     g[:3] += np.asarray(ghost.offset_m, dtype=float)
-                    _pose(model, gdata, g)
+                    gdata.qpos[:] = g
+                    mujoco.mj_kinematics(model, gdata)  # geom poses are all mjv_addGeoms draws
                     _add_ghost(scene, model, gdata, opt, pert, ghost.rgba)
                 if markers is not None:
                     _add_spheres(scene, markers.points[i], markers.radius_m, marker_rgba)

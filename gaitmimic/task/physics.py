@@ -41,12 +41,6 @@ def per_joint(table: Mapping[str, float], joint_names: list[str], fallback: floa
     return out
 
 
-def schema_mimic():
-    """The schema's defaults of ``task.mimic``: a user's glob table without a ``default`` entry takes the
-    default table's for the joints none of its globs matches."""
-    return settings.section("task").mimic
-
-
 class GaitPhysics(Physics):
     """dm_control Physics with the body, geom and joint ids the gait task needs."""
 
@@ -61,7 +55,7 @@ class GaitPhysics(Physics):
         floor = mujoco.mj_name2id(m.ptr, mujoco.mjtObj.mjOBJ_GEOM, "floor")
         self.floor_id = floor if floor >= 0 else 0
         names = [m.id2name(i, "geom") or "" for i in range(m.ngeom)]
-        self.foot_geom = np.array([fnmatch.fnmatch(n, FOOT_GEOM_PATTERN) for n in names] + [False])
+        self.foot_geom = np.array([fnmatch.fnmatch(n, FOOT_GEOM_PATTERN) for n in names])
         self.joint_names = [m.id2name(m.dof_jntid[i], "joint") for i in range(6, m.nv)]
 
 
@@ -112,7 +106,7 @@ def _use_pd_servos(root: mjcf.RootElement, servo, gain_factor: float, limit_fact
     names = [j.name for j in joints]
     kp_base = float(servo.kp_base)
     kd_ratio = float(servo.kd_ratio)
-    scale = per_joint(servo.torque_scale, names, schema_mimic().servo.torque_scale["default"])
+    scale = per_joint(servo.torque_scale, names, settings.schema_default("task.mimic.servo.torque_scale")["default"])
     for j, s in zip(joints, scale):
         gear = gears[j.name]
         kp = kp_base * gear * gain_factor / 100.0

@@ -17,7 +17,7 @@ import numpy as np
 
 from gaitmimic.errors import InputError
 from gaitmimic.io.reference import Reference, read_reference
-from gaitmimic.sim.humanoid import forward_kinematics, kinematics_frames
+from gaitmimic.sim.humanoid import forward_kinematics, lowest_foot_z
 
 
 @dataclass
@@ -123,10 +123,7 @@ def standing_reference(model: mujoco.MjModel, path: str | Path, min_seconds: flo
     rate = float(control_rate_hz or ref.control_rate_hz)
     q0 = np.asarray(ref.qpos, dtype=float)[0].copy()
     q0[7:] = 0.0
-    _, data = next(kinematics_frames(model, q0[None]))
-    foot = [i for i in range(model.ngeom) if "foot" in (mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_GEOM, i) or "")]
-    lowest = min(data.geom_xpos[i, 2] - model.geom_size[i, 0] for i in foot) if foot else 0.0
-    q0[2] -= lowest
+    q0[2] -= lowest_foot_z(model, q0)
     n = int(np.ceil(min_seconds * rate)) + 64
     q = np.repeat(q0[None], n, axis=0)
     v = np.zeros((n, model.nv))

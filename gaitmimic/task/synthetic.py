@@ -11,13 +11,13 @@ import mujoco
 import numpy as np
 
 from gaitmimic.io.reference import Reference, write_reference
-from gaitmimic.sim.humanoid import body_positions, kinematics_frames, suite_humanoid_path
+from gaitmimic.sim import humanoid
 
 
 def synthetic_walk(humanoid_xml: str | Path | None = None, rate_hz: float = 40.0, cycle_s: float = 1.0,
                    n_cycles: int = 2, speed_mps: float = 0.8, swing_rad: float = 0.3) -> Reference:
     """A slow synthetic walk on ``humanoid_xml`` (the stock suite humanoid when None), MuJoCo frame."""
-    model = mujoco.MjModel.from_xml_path(str(humanoid_xml or suite_humanoid_path()))
+    model = mujoco.MjModel.from_xml_path(str(humanoid_xml or humanoid.suite_humanoid_path()))
     n_cycle = int(round(cycle_s * rate_hz))
     t_frames = n_cycle * n_cycles + 1
     time_s = np.arange(t_frames) / rate_hz
@@ -32,19 +32,16 @@ def synthetic_walk(humanoid_xml: str | Path | None = None, rate_hz: float = 40.0
         qpos[:, jid[f"{side}_ankle_y"]] = 0.3 * swing_rad * np.sin(w + shift)
     qpos[:, 0] = speed_mps * time_s
     # Put the lowest foot point on the floor in the first frame.
-    _, data = next(kinematics_frames(model, qpos[:1]))
-    foot = [i for i in range(model.ngeom) if "foot" in (mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_GEOM, i) or "")]
-    lowest = min(data.geom_xpos[i, 2] - model.geom_size[i, 0] for i in foot)
-    qpos[:, 2] = -lowest
+    qpos[:, 2] = -humanoid.lowest_foot_z(model, qpos[0])
     qvel = np.zeros((t_frames, model.nv))
     qvel[:, 0] = speed_mps
     qvel[:, 6:] = np.gradient(qpos[:, 7:], 1.0 / rate_hz, axis=0)
-    body_names = [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_BODY, b) for b in range(1, model.nbody)]
+    body_names = humanoid.body_names(model)
     joint_names = [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, j) for j in range(1, model.njnt)]
     return Reference(
         time_s=time_s, control_rate_hz=float(rate_hz), qpos=qpos, qvel=qvel, phase=phase,
         cycle_starts=np.arange(n_cycles + 1) * n_cycle, joint_names=joint_names, body_names=body_names,
-        body_xpos=body_positions(model, qpos, body_names), stride_m=np.array([speed_mps * cycle_s, 0.0, 0.0]),
+        body_xpos=humanoid.body_positions(model, qpos, body_names), stride_m=np.array([speed_mps * cycle_s, 0.0, 0.0]),
         treadmill=False, belt_speed_mps=0.0, source_mot="synthetic",
     )
 

@@ -30,7 +30,7 @@ from dm_control.suite import base
 from gaitmimic import settings
 from gaitmimic.task import rewards
 from gaitmimic.task.balance import BalanceFeedback
-from gaitmimic.task.physics import GaitPhysics, per_joint, schema_mimic
+from gaitmimic.task.physics import GaitPhysics, per_joint
 from gaitmimic.task.reference import TaskReference
 
 
@@ -90,12 +90,11 @@ class GaitTracking(base.Task):
         jr[~model.jnt_limited[1:].astype(bool)] = (-np.inf, np.inf)
         self.joint_low, self.joint_high = jr[:, 0], jr[:, 1]
         residual = self.settings.mimic.residual_rad
-        self.residual = per_joint(residual, physics.joint_names, schema_mimic().residual_rad["default"])
+        self.residual = per_joint(residual, physics.joint_names, settings.schema_default("task.mimic.residual_rad")["default"])
         self.torso = physics.torso_id
         self.ee_ids = physics.ee_ids
         self.head = physics.head_id
         self.floor = physics.floor_id
-        self.foot_geom = physics.foot_geom
         self._m, self._d = model.ptr, physics.data.ptr  # raw MjModel/MjData: no wrapper overhead
         self._obs = np.zeros(self.observation_size())
         if self.mode == "mimic":  # views of the future-reference block of the observation
@@ -119,7 +118,7 @@ class GaitTracking(base.Task):
         self._axes = [self._ref_axes(r.qpos[:, 3:7]) for r in self.refs]
         ng = model.ngeom
         bad = np.zeros((ng, ng), dtype=bool)  # (floor, non-foot geom) pairs, both orders
-        nonfoot = ~physics.foot_geom[:ng]
+        nonfoot = ~physics.foot_geom
         nonfoot[self.floor] = False
         bad[self.floor, :] = nonfoot
         bad[:, self.floor] = nonfoot

@@ -198,17 +198,18 @@ class Policy:
 
     def __init__(self, model, vecnormalize, task, info: dict):
         self.model = model
-        self._norm = vecnormalize if vecnormalize is not None and vecnormalize.norm_obs else None
         self.task = task
         self.info = info
+        self._norm = None  # (mean, std, clip) of the observation normalization, read once
+        if vecnormalize is not None and vecnormalize.norm_obs:
+            rms = vecnormalize.obs_rms
+            self._norm = (rms.mean, np.sqrt(rms.var + float(vecnormalize.epsilon)), float(vecnormalize.clip_obs))
 
     def normalize(self, obs: np.ndarray) -> np.ndarray:
-        n = self._norm
-        if n is None:
+        if self._norm is None:
             return obs
-        clip = float(n.clip_obs)
-        scaled = (obs - n.obs_rms.mean) / np.sqrt(n.obs_rms.var + float(n.epsilon))
-        return np.clip(scaled, -clip, clip).astype(np.float32)
+        mean, std, clip = self._norm
+        return np.clip((obs - mean) / std, -clip, clip).astype(np.float32)
 
     def act(self, obs: np.ndarray) -> np.ndarray:
         action, _ = self.model.predict(self.normalize(np.asarray(obs, dtype=np.float32)), deterministic=True)

@@ -13,7 +13,9 @@ Usage:
       [--modes mimic seed] [--steps 1000000] [--seed 0] [--out bench_out/imitation]
       [--eval-only] [--episodes 20] [--task-json J] [--train-json J] [--eval-task-json J]
 A rerun resumes unfinished training from its checkpoints; --eval-only evaluates what exists
-(the final model, else the latest checkpoint).
+(the final model, else the latest checkpoint). --curve evaluates every checkpoint kept (train with
+e.g. --train-json '{"checkpoint_every_steps": 100000, "keep_checkpoints": 20}') and prints the time to
+walk: the training wall time at the first checkpoint whose episodes are all full.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def evaluate_policy(policy, humanoid_xml, refs, task, episodes: int = 20) -> dic
     tracked, falls, sq, speed_ratio, time_up = [], 0, [], [], []
 
     def root_x():  # simulated and reference root x now
-        return float(env.physics.data.qpos[0]), float(env.task.r_qpos[env.task.t, 0])
+        return float(env.physics.data.qpos[0]), float(env.core.r_qpos[env.task.reference_row(), 0])
 
     for ep in range(episodes):
         obs, _ = env.reset(options={"phase": ep / episodes, "reference_index": ep % len(refs)})
@@ -111,6 +113,32 @@ def _load_for_eval(out: Path, task, checkpoint: str | None = None):
     return Policy(load_model(src / ck["model"], "cpu"), vecnorm, task, {}), f"checkpoint@{ck['steps']}"
 
 
+def learning_curve(out: Path, task, humanoid_xml, refs, eval_task_cfg: dict, episodes: int) -> list[dict]:
+    """Bench metrics of every checkpoint kept in ``out/checkpoints`` with the training wall time it was
+    written at (interpolated in the progress table, one row per rollout)."""
+    prog = read_progress(out / "progress.csv")
+    steps_col, wall_col = [int(r["steps"]) for r in prog], [float(r["wall_s"]) for r in prog]
+    rows = []
+    for ck in sorted((out / "checkpoints").glob("ckpt_*.zip")):
+        pol, which = _load_for_eval(out, task, str(ck))
+        steps = int(ck.stem.split("_")[1])
+        m = evaluate_policy(pol, humanoid_xml, refs, settings.replace(pol.task, eval_task_cfg), episodes)
+        rows.append({"steps": steps, "train_wall_s": float(np.interp(steps, steps_col, wall_col)), **m})
+    return rows
+
+
+def print_curve(mode: str, curve: list[dict]) -> None:
+    print(f"\n{mode}: learning curve (every kept checkpoint)")
+    print("| steps | train wall (s) | full 10 s episodes | fall rate | tracked fraction | sagittal RMSE (deg) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for r in curve:
+        print(f"| {r['steps']} | {r['train_wall_s']:.0f} | {r['full_episodes']}/{r['episodes']} | {r['fall_rate']:.2f} | "
+              f"{r['tracked_fraction']:.3f} | {r['sagittal_rmse_deg']:.1f} |")
+    walks = [r for r in curve if r["full_episodes"] == r["episodes"]]
+    print(f"time to walk ({mode}): " + (f"{walks[0]['train_wall_s']:.0f} s at {walks[0]['steps']} steps"
+                                       if walks else "not reached"))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--humanoid", required=True)
@@ -118,11 +146,12 @@ def main(argv=None) -> int:
     ap.add_argument("--modes", nargs="+", default=["seed", "mimic"])
     ap.add_argument("--steps", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--n-workers", type=int, default=2, help="env worker processes (train.envs_per_worker envs each)")
+    ap.add_argument("--n-workers", type=int, default=2, help="task cores (CPUs) stepping the train.n_envs humanoids")
     ap.add_argument("--episodes", type=int, default=20)
     ap.add_argument("--out", default="bench_out/imitation")
     ap.add_argument("--eval-only", action="store_true")
     ap.add_argument("--checkpoint", help="with --eval-only and one mode: evaluate this ckpt_*.zip")
+    ap.add_argument("--curve", action="store_true", help="also evaluate every kept checkpoint (time to walk)")
     ap.add_argument("--no-pd-row", action="store_true", help="skip the zero-residual PD reference row")
     ap.add_argument("--task-json", default="{}", help="extra task config (JSON) for every mode")
     ap.add_argument("--train-json", default="{}", help="extra train config (JSON)")
@@ -156,6 +185,11 @@ def main(argv=None) -> int:
         rows[mode] = metrics
         tag = f"_{which.replace('@', '_')}" if which != "final" else ""
         write_json(Path(args.out) / f"{mode}{tag}_metrics.json", metrics)
+        if args.curve:
+            curve = learning_curve(out, task, args.humanoid, args.reference, json.loads(args.eval_task_json),
+                                   args.episodes)
+            write_json(Path(args.out) / f"{mode}_curve.json", curve)
+            print_curve(mode, curve)
     if "mimic" in args.modes and not args.no_pd_row:  # reference point: PD servos with zero residual, no policy
         env_task = settings.replace(settings.section("task", {**json.loads(args.task_json), "mode": "mimic"}),
                                     json.loads(args.eval_task_json))

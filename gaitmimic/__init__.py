@@ -4,7 +4,7 @@ The library holds all logic; the Snakemake workflow (``Snakefile``, ``rules/``, 
 only wires files to the entry functions here. Nothing in this package imports Snakemake.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 import os as _os
 

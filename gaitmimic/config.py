@@ -63,7 +63,7 @@ def validate(data: dict[str, Any], schema: dict, source: str | Path) -> dict[str
 
 
 #: Keys renamed so that they say which way they map: {(section or None, old name): new name}. The old
-#: names are still read in 0.2, with a deprecation message; 0.3 drops them.
+#: names are still read (0.2 and 0.3), with a deprecation message; 0.4 drops them.
 RENAMED_KEYS = {("model", "marker_map"): "model_to_data_markers", (None, "marker_map"): "lab_to_model_markers"}
 
 
@@ -78,16 +78,29 @@ def _rename_deprecated(data: dict[str, Any], section: str | None, source: str | 
         if data.get(new) not in (None, {}):
             raise InputError(source, f"both `{old}` (the old name) and `{new}` are set",
                              f"keep only `{new}`")
-        warnings.warn(f"{source}: `{old}` is now called `{new}`; the old name is read until 0.3. "
+        warnings.warn(f"{source}: `{old}` is now called `{new}`; the old name is read until 0.4. "
                       f"Fix: rename the key", FutureWarning, stacklevel=3)
         data[new] = value
 
 
+#: Keys that 0.3 removed, with what replaces them: {(section, key): fix}.
+REMOVED_KEYS = {
+    ("train", "vec_env"): "remove it: the training humanoids always run in task cores over shared-memory "
+                          "worker processes, one per thread given to the job",
+    ("train", "envs_per_worker"): "set train.n_envs instead, the total number of training humanoids "
+                                  "(it was threads x envs_per_worker: 16 on 2 threads)",
+}
+
+
 def validate_config(config: dict[str, Any], source: str | Path = "config.yaml") -> dict[str, Any]:
     """Validate the workflow configuration against ``gaitmimic/schemas/config.schema.yaml`` (in place,
-    filling the schema's defaults; deprecated key names are moved to their new names first)."""
+    filling the schema's defaults; deprecated key names are moved to their new names first, removed keys
+    are refused with what replaces them)."""
     if isinstance(config.get("model"), dict):
         _rename_deprecated(config["model"], "model", source)
+    for (section, key), fix in REMOVED_KEYS.items():
+        if isinstance(config.get(section), dict) and key in config[section]:
+            raise InputError(source, f"`{section}.{key}` was removed in 0.3", fix)
     return validate(config, load_schema("config"), source)
 
 

@@ -37,13 +37,15 @@ def _env(subject, balance):
 def _offsets(env):
     """Offsets against the current reference frame with its left foot 5 cm higher: clear single support
     on the right foot (the synthetic walk barely lifts its feet)."""
-    task = env.task
-    t = task.t
-    ref_xpos = task.r_xpos[t].copy()
-    ref_xpos[task.balance.foot[SWING], 2] += 0.05
-    assert task.balance.stance_weights(ref_xpos[task.balance.foot, 2]) == (1.0, 0.0)
-    return task.balance.offsets(task._m, task._d, task.torso, task.r_qpos[t], task.r_qvel[t], ref_xpos,
-                                1.0, task.r_omega[t]).copy()
+    core = env.core
+    g = core.frame()
+    fb = core.balance
+    ref_xpos = core.r_xpos[g].copy()
+    ref_xpos[0, fb.foot[SWING], 2] += 0.05
+    assert fb.stance_weights(ref_xpos[0, fb.foot, 2]) == (1.0, 0.0)
+    qpos, qvel, xpos, xmat, _, _, _, xaxis, xanchor = core._gather(core.all)
+    return fb.offsets(qpos, qvel, xpos, xmat[:, core.torso], xaxis, xanchor, core.r_qpos[g], core.r_qvel[g],
+                      ref_xpos, np.ones(1), core.r_omega[g])[0]
 
 
 def test_balance_feedback_is_zero_on_the_reference(subject):
@@ -54,8 +56,7 @@ def test_balance_feedback_is_zero_on_the_reference(subject):
 def test_swing_foot_steps_toward_a_lateral_drift(subject):
     """Root moving 0.2 m/s sideways faster than the reference: the swing foot target moves cv x 0.2 m that way."""
     env = _env(subject, {**BALANCE, "torso_kp_nm_per_rad": 0.0, "torso_kd_nm_s_per_rad": 0.0})
-    task, m, d = env.task, env.task._m, env.task._d
-    fb = task.balance
+    m, d, fb = env.core.model, env.core.datas[0], env.core.balance
     swing = SWING
     d.qvel[1] += 0.2
     offsets = _offsets(env)
@@ -71,8 +72,7 @@ def test_swing_foot_steps_toward_a_lateral_drift(subject):
 def test_stance_hip_pushes_a_tilted_torso_back(subject):
     """Torso rolled 5 degrees off the reference: the stance hip's servo offsets push it back with about kp x 5 deg."""
     env = _env(subject, {**BALANCE, "foot_cd": 0.0, "foot_cv": 0.0})
-    task, m, d = env.task, env.task._m, env.task._d
-    fb = task.balance
+    m, d, fb = env.core.model, env.core.datas[0], env.core.balance
     stance = STANCE
     tilt = np.zeros(4)
     mujoco.mju_axisAngle2Quat(tilt, np.array([1.0, 0.0, 0.0]), np.radians(5.0))
@@ -89,8 +89,7 @@ def test_stance_hip_pushes_a_tilted_torso_back(subject):
 def test_stance_hip_turns_a_yawed_torso_back(subject):
     """Torso turned 5 degrees off the reference heading: the stance hip turns it back with heading_kp x 5 deg."""
     env = _env(subject, {**BALANCE, "foot_cd": 0.0, "foot_cv": 0.0, "heading_kp_nm_per_rad": 200.0})
-    task, m, d = env.task, env.task._m, env.task._d
-    fb = task.balance
+    m, d, fb = env.core.model, env.core.datas[0], env.core.balance
     turn = np.zeros(4)
     mujoco.mju_axisAngle2Quat(turn, np.array([0.0, 0.0, 1.0]), np.radians(5.0))
     mujoco.mju_mulQuat(d.qpos[3:7], turn, d.qpos[3:7].copy())
@@ -105,9 +104,39 @@ def test_stance_hip_turns_a_yawed_torso_back(subject):
 def test_reference_tables_equal_the_per_frame_formulas(subject):
     """The per-clip tables (stance weight, reference torso world angular velocity) match frame by frame."""
     env = _env(subject, BALANCE)
-    task, fb = env.task, env.task.balance
+    core, fb = env.core, env.core.balance
     rot = np.zeros(9)
     for t in (0, 7, 23):
-        assert task.r_stance[t] == fb.stance_weights(task.r_xpos[t][fb.foot, 2])[0]
-        mujoco.mju_quat2Mat(rot, task.r_qpos[t, 3:7])
-        np.testing.assert_allclose(task.r_omega[t], rot.reshape(3, 3) @ task.r_qvel[t, 3:6], atol=1e-12)
+        g = int(core.frame()[0]) + t
+        assert core.r_stance[g] == fb.stance_weights(core.r_xpos[g][fb.foot, 2])[0]
+        mujoco.mju_quat2Mat(rot, core.r_qpos[g, 3:7])
+        np.testing.assert_allclose(core.r_omega[g], rot.reshape(3, 3) @ core.r_qvel[g, 3:6], atol=1e-12)
+
+
+def test_swing_foot_jacobian_and_torso_error_equal_mujocos(subject):
+    """The batched swing-foot Jacobian (axis x lever on the hip hinges) equals mj_jacBody's columns, and the
+    batched quaternion difference equals mju_subQuat, on random poses."""
+    from gaitmimic.task.balance import sub_quat
+
+    env = _env(subject, BALANCE)
+    m, d, fb = env.core.model, env.core.datas[0], env.core.balance
+    rng = np.random.default_rng(0)
+    jacp = np.zeros((3, m.nv))
+    for _ in range(5):
+        d.qpos[7:] = rng.uniform(-0.5, 0.5, m.nq - 7)
+        d.qpos[3:7] = rng.normal(size=4)
+        d.qpos[3:7] /= np.linalg.norm(d.qpos[3:7])
+        mujoco.mj_forward(m, d)
+        for side in (0, 1):
+            mujoco.mj_jacBody(m, d, jacp, None, fb.foot[side])
+            jnt = fb.jnt[side]
+            ours = np.cross(d.xaxis[jnt], d.xpos[fb.foot[side]] - d.xanchor[jnt])  # the formula offsets uses
+            np.testing.assert_allclose(ours.T, jacp[:, fb.dof[side]], atol=1e-12)
+    qa, qb = rng.normal(size=(40, 4)), rng.normal(size=(40, 4))
+    qa /= np.linalg.norm(qa, axis=1, keepdims=True)
+    qb /= np.linalg.norm(qb, axis=1, keepdims=True)
+    qb[0] = qa[0]  # no rotation at all
+    expected = np.zeros((40, 3))
+    for i in range(40):
+        mujoco.mju_subQuat(expected[i], qa[i], qb[i])
+    np.testing.assert_allclose(sub_quat(qa, qb), expected, atol=1e-12)

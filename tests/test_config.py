@@ -171,3 +171,11 @@ def test_records_inside_user_tables_are_frozen_with_their_defaults():
     assert scale.measurements["thigh"]["pairs"] == (("LASI", "LKNE"),)
     assert scale.coordinate_tasks["knee_angle_r"] == {"weight": 10.0, "value_deg": None}
     assert settings.as_dict(scale)["measurements"]["thigh"]["pairs"] == [["LASI", "LKNE"]]
+
+
+@pytest.mark.parametrize("key", ["vec_env", "envs_per_worker"])
+def test_removed_training_keys_say_what_replaces_them(repo_root, key):
+    config = _default_config(repo_root)
+    config["train"][key] = 8
+    with pytest.raises(InputError, match=rf"train.{key}` was removed in 0.3.*Fix:.*(n_envs|worker processes)"):
+        validate_config(config)

@@ -36,9 +36,9 @@ def test_reference_state_init_puts_humanoid_on_the_frame(subject):
     xml, refs = subject
     env = make_env(xml, refs, task_settings(NO_ASSIST), seed=0)
     env.reset(options={"phase": 0.3})
-    task, data = env.task, env.physics.data
-    ref = task.refs[0]
-    f = task.start_frame
+    core, data = env.core, env.physics.data
+    ref = core.refs[0]
+    f = int(core.start_frame[0])
     assert abs(ref.phase[f] - 0.3) < 1.0 / 40 + 1e-9
     np.testing.assert_allclose(data.qpos, ref.qpos[f], atol=1e-12)
     np.testing.assert_allclose(data.qvel, ref.qvel[f], atol=1e-12)
@@ -54,19 +54,21 @@ def test_zero_residual_with_pinned_root_tracks_reference(subject):
     xml, refs = subject
     env = make_env(xml, refs, task_settings(NO_ASSIST), seed=0, evaluation=True)
     env.reset(options={"phase": 0.0})
-    task = env.task
-    m, d = task._m, task._d
+    core = env.core
+    m, d = core.model, core.datas[0]
     errs = []
     lift = np.array([0.0, 0.0, 0.2])  # feet off the floor: the synthetic walk is not grounded
     for _ in range(60):  # 1.5 s; the root is held on the reference (a kinematic pin)
-        task.before_step(np.zeros(21), env.physics)
-        for _ in range(task.n_substeps):
+        core.apply_actions(np.zeros((1, 21)))
+        nxt = int(core.frame()[0]) + 1
+        for _ in range(core.n_substeps):
             mujoco.mj_step(m, d)
-            d.qpos[:3] = task.r_qpos[task.t + 1, :3] + lift
-            d.qpos[3:7] = task.r_qpos[task.t + 1, 3:7]
-            d.qvel[:6] = task.r_qvel[task.t + 1, :6]
-        task.t += 1
-        errs.append(d.qpos[7:] - task.r_qpos[task.t, 7:])
+            d.qpos[:3] = core.r_qpos[nxt, :3] + lift
+            d.qpos[3:7] = core.r_qpos[nxt, 3:7]
+            d.qvel[:6] = core.r_qvel[nxt, :6]
+        mujoco.mj_forward(m, d)
+        core.after_physics()
+        errs.append(d.qpos[7:] - core.r_qpos[nxt, 7:])
     rms_deg = np.degrees(np.sqrt(np.mean(np.square(errs))))
     assert rms_deg < 2.0, rms_deg
     # a wrong action mapping (e.g. stock actuator order) would give tens of degrees
@@ -111,9 +113,7 @@ def test_reward_terms_in_unit_interval_and_one_on_reference(subject, mode, terms
     xml, refs = subject
     env = make_env(xml, refs, task_settings({"mode": mode, **NO_ASSIST}), seed=0)
     env.reset(options={"phase": 0.5})
-    task = env.task
-    task._last_action = np.zeros(21)
-    on_ref = task.reward_terms(env.physics)
+    on_ref = env.task.reward_terms()  # of the episode's first state
     assert set(on_ref) == set(terms)
     for k, v in on_ref.items():
         assert v == pytest.approx(1.0, abs=1e-9), k
@@ -122,7 +122,7 @@ def test_reward_terms_in_unit_interval_and_one_on_reference(subject, mode, terms
     for _ in range(80):
         _, r, term, trunc, info = env.step(rng.uniform(-1, 1, 21))
         assert 0.0 <= r <= 1.0
-        for k, v in env.task.last_terms.items():
+        for k, v in env.task.reward_terms().items():
             assert 0.0 <= v <= 1.0, (k, v)
             seen_low |= v < 0.9
         if term or trunc:
@@ -160,17 +160,21 @@ def test_info_keys_and_evaluation_disables_helpers(subject):
     env = make_env(xml, refs, task_settings(cfg), seed=0, evaluation=True)
     obs, _ = env.reset(options={"phase": 0.25, "reference_index": 0})
     assert obs.shape == env.observation_space.shape
-    assert env.task.assist_level() == 0.0 and env.task.gravity() == pytest.approx(-9.81)
+    assert env.core.assist_level() == 0.0 and env.core.gravity() == pytest.approx(-9.81)
     _, _, _, _, info = env.step(np.zeros(21))
     assert set(info) >= {"time_s", "ref_qpos", "ref_body_xpos", "fell", "deviated", "reward_terms"}
     assert info["ref_qpos"].shape == (28,) and info["ref_body_xpos"].shape[1] == 3
     assert info["time_s"] == pytest.approx(1 / 40)
     np.testing.assert_allclose(env.physics.data.xfrc_applied, 0.0)
     train = make_env(xml, refs, task_settings(cfg), seed=0)
-    assert train.task.assist_level() == 1.0 and train.task.gravity() == pytest.approx(-1.0)
+    assert train.core.assist_level() == 1.0 and train.core.gravity() == pytest.approx(-1.0)
     train.set_progress(0.25)
-    assert train.task.assist_level() == pytest.approx(0.5)  # decays to 0 at decay_fraction 0.5
-    assert train.task.gravity() == pytest.approx(-1.0 + 0.5 * (-9.81 + 1.0))
+    assert train.core.assist_level() == pytest.approx(0.5)  # decays to 0 at decay_fraction 0.5
+    assert train.core.gravity() == pytest.approx(-1.0 + 0.5 * (-9.81 + 1.0))
+    train.reset(options={"phase": 0.25})
+    train.physics.data.qpos[1] += 0.1  # off the reference root: the assist pulls it back
+    train.step(np.zeros(21))
+    assert np.abs(train.physics.data.xfrc_applied).max() > 0.0  # the assist acts in training
 
 
 def test_pd_servos_replace_motors_with_stronger_ankles(subject):
@@ -225,15 +229,15 @@ def test_vectorised_mimic_reward_equals_reference_formula(subject):
 
     xml, refs = subject
     env = make_env(xml, refs, task_settings({}), seed=3)
-    task, d = env.task, env.physics.data
+    core, d = env.core, env.physics.data
     rng = np.random.default_rng(3)
     env.reset()
     for _ in range(60):
         _, _, term, trunc, _ = env.step(rng.uniform(-1, 1, 21))
-        t = task.t
-        expected = rewards.mimic_terms(d.qpos, d.qvel, d.xpos[task.ee_ids] - d.qpos[:3], d.subtree_com[task.torso],
-                                       task.r_qpos[t], task.r_qvel[t], task.r_ee_rel[t], task.r_com[t], task.scales)
-        got = task.reward_terms(env.physics)
+        g = int(core.frame()[0])
+        expected = rewards.mimic_terms(d.qpos, d.qvel, d.xpos[core.ee_ids] - d.qpos[:3], d.subtree_com[core.torso],
+                                       core.r_qpos[g], core.r_qvel[g], core.r_ee_rel[g], core.r_com[g], core.scales)
+        got = env.task.reward_terms()
         for k, v in expected.items():
             assert got[k] == pytest.approx(v, rel=1e-9, abs=1e-12), k
         if term or trunc:
@@ -245,18 +249,18 @@ def test_non_foot_contact_prefilter_agrees_with_contact_list(subject):
     checked on walking steps under random actions and on the humanoid laid down at many heights."""
     xml, refs = subject
     env = make_env(xml, refs, task_settings({}), seed=4)
-    task, d = env.task, env.physics.data
+    core, d = env.core, env.physics.data
     m = env.physics.model.ptr
 
     def full_check():
         n = d.ncon
-        return bool(n) and bool(task._bad_pair[d.contact.geom[:n, 0], d.contact.geom[:n, 1]].any())
+        return bool(n) and bool(core._bad_pair[d.contact.geom[:n, 0], d.contact.geom[:n, 1]].any())
 
     rng = np.random.default_rng(4)
     env.reset()
     for _ in range(200):
         _, _, term, trunc, _ = env.step(rng.uniform(-1, 1, 21))
-        assert task._non_foot_contact() == full_check()
+        assert core.non_foot_contact()[0] == full_check()
         if term or trunc:
             env.reset()
     seen = 0
@@ -266,7 +270,7 @@ def test_non_foot_contact_prefilter_agrees_with_contact_list(subject):
             d.qpos[2] = height
             d.qpos[3:7] = [np.cos(pitch / 2), 0.0, np.sin(pitch / 2), 0.0]
             mujoco.mj_forward(m, d.ptr)
-            assert task._non_foot_contact() == full_check(), (height, pitch)
+            assert core.non_foot_contact()[0] == full_check(), (height, pitch)
             seen += full_check()
     assert 0 < seen < 92  # both outcomes occur among the laid-down poses
 
@@ -278,7 +282,7 @@ def test_velocity_feedforward_shifts_servo_targets_by_kd_over_kp_times_reference
     for env in (plain, ff):
         env.reset(options={"phase": 0.3, "reference_index": 0})
         env.step(np.zeros(21))
-    t = ff.task.t  # the targets written before this step were for reference frame t
-    expected = ff.task._kd_ratio * ff.task.r_qvel[t, 6:]
+    g = int(ff.core.frame()[0])  # the targets written before this step were for this reference frame
+    expected = ff.core._kd_ratio * ff.core.r_qvel[g, 6:]
     assert np.abs(expected).max() > 1e-3  # the reference moves, so the test can fail
     np.testing.assert_allclose(ff.physics.data.ctrl - plain.physics.data.ctrl, expected, atol=1e-12)

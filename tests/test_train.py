@@ -17,7 +17,7 @@ from gaitmimic.train.stage import load_policy, total_steps, train_policy
 
 TASK = settings.section("task")
 TINY = {"total_steps": 512, "n_steps": 64, "batch_size": 64, "n_epochs": 1, "checkpoint_every_steps": 128,
-        "net_arch": {"pi": [32], "vf": [32]}, "vec_env": "dummy", "envs_per_worker": 1}
+        "net_arch": {"pi": [32], "vf": [32]}, "n_envs": 2}
 
 
 def train(cfg):

@@ -1,4 +1,5 @@
-"""GroupedSubprocVecEnv: several envs per worker process, same results as in one process."""
+"""GaitVecEnv: the training humanoids in task cores over shared-memory worker processes; results do not
+depend on how many processes step them."""
 
 from __future__ import annotations
 
@@ -6,55 +7,79 @@ import functools
 
 import numpy as np
 import pytest
-from stable_baselines3.common.vec_env import DummyVecEnv
 
 from gaitmimic import settings
 from gaitmimic.sim.humanoid import suite_humanoid_path
+from gaitmimic.task import make_core
 from gaitmimic.task.synthetic import write_synthetic_reference
-from gaitmimic.train.stage import _make_one
-from gaitmimic.train.vec_env import GroupedSubprocVecEnv
+from gaitmimic.train.vec_env import GaitVecEnv
 
 
 @pytest.fixture(scope="module")
-def env_fns(tmp_path_factory):
+def factory(tmp_path_factory):
     ref = write_synthetic_reference(tmp_path_factory.mktemp("vec_ref") / "walk.npz")
-    task = settings.section("task")
-    return [functools.partial(_make_one, str(suite_humanoid_path()), [str(ref)], task, i) for i in range(5)]
+    task = settings.section("task", {"episode_s": 0.4})  # 16 steps: time limits within the run
+    return functools.partial(make_core, str(suite_humanoid_path()), [str(ref)], task)
 
 
-def test_grouped_workers_match_one_process(env_fns):
-    """5 envs over 2 workers (2 + 3) step exactly like the same 5 envs in one process, resets included."""
-    grouped, single = GroupedSubprocVecEnv(env_fns, n_workers=2), DummyVecEnv(env_fns)
+def _run(venv, steps=120):
+    venv.seed(7)
+    out = [venv.reset()]
+    rng = np.random.default_rng(0)
+    for _ in range(steps):
+        obs, rew, done, infos = venv.step(rng.uniform(-1, 1, (venv.num_envs, 21)).astype(np.float32))
+        terminal = [info.get("terminal_observation") for info in infos]
+        truncated = [info.get("TimeLimit.truncated") for info in infos]
+        out.append((obs, rew, done, terminal, truncated))
+    return out
+
+
+def test_worker_processes_step_exactly_like_one_process(factory):
+    """5 humanoids in 1 core, in 2 cores (2 + 3: the learner's and one worker's) and in 3: identical
+    observations, rewards, dones and terminal observations, auto-resets included."""
+    runs = []
+    for n_workers in (1, 2, 3):
+        venv = GaitVecEnv(factory, list(range(5)), n_workers=n_workers)
+        try:
+            assert venv.num_envs == 5
+            runs.append(_run(venv))
+            venv.env_method("set_progress", 0.5)
+            assert venv.env_method("helper_levels", indices=[0]) == [(0.0, pytest.approx(-9.81))]
+        finally:
+            venv.close()
+        assert all(not w.process.is_alive() for w in venv._workers)  # close ends the workers
+    first = runs[0]
+    n_done = sum(int(step[2].sum()) for step in first[1:])
+    assert n_done > 0  # random actions end episodes, so auto-reset was exercised
+    assert any(any(step[4]) for step in first[1:])  # and some reached the time limit (truncated)
+    for other in runs[1:]:
+        np.testing.assert_array_equal(other[0], first[0])
+        for a, b in zip(other[1:], first[1:]):
+            for x, y in zip(a[:3], b[:3]):
+                np.testing.assert_array_equal(x, y)
+            for x, y in zip(a[3], b[3]):
+                assert (x is None) == (y is None)
+                if x is not None:
+                    np.testing.assert_array_equal(x, y)
+            assert a[4] == b[4]
+
+
+def test_seeds_set_the_humanoids_random_states(factory):
+    venv = GaitVecEnv(factory, [3, 4], n_workers=2)
     try:
-        assert grouped.num_envs == 5 and [len(g) for g in grouped._groups] == [2, 3]
-        for v in (grouped, single):
-            v.seed(7)
-        np.testing.assert_array_equal(grouped.reset(), single.reset())
-        rng = np.random.default_rng(0)
-        n_done = 0
-        for _ in range(120):
-            a = rng.uniform(-1, 1, (5, 21)).astype(np.float32)
-            og, rg, dg, ig = grouped.step(a)
-            os_, rs, ds, is_ = single.step(a)
-            np.testing.assert_array_equal(og, os_)
-            np.testing.assert_array_equal(rg, rs)
-            np.testing.assert_array_equal(dg, ds)
-            for x, y in zip(ig, is_):
-                if "terminal_observation" in y:
-                    np.testing.assert_array_equal(x["terminal_observation"], y["terminal_observation"])
-            n_done += int(ds.sum())
-        assert n_done > 0  # random actions end episodes, so auto-reset was exercised
-        # per-env calls reach the right env in the right worker
-        assert grouped.env_method("control_rate_hz") == single.env_method("control_rate_hz")
-        grouped.env_method("set_progress", 0.5, indices=[1, 4])
-        assert [lvl[1] for lvl in grouped.env_method("helper_levels")] == pytest.approx([-9.81] * 5)
-        progress = [t.progress for t in grouped.get_attr("task")]
-        assert progress == [0.0, 0.5, 0.0, 0.0, 0.5]
+        venv.seed(3)  # humanoid i gets seed 3 + i: the seeds it was built with
+        again = venv.reset()
+        venv.seed(100)
+        other = venv.reset()
     finally:
-        grouped.close()
-        single.close()
+        venv.close()
+    core = factory([3, 4])
+    for i in range(2):
+        core.reset(i)
+    np.testing.assert_array_equal(again, core.observe())
+    assert not np.array_equal(other, again)
 
 
-def test_worker_count_is_checked(env_fns):
+def test_worker_count_is_checked(factory):
     with pytest.raises(ValueError, match="n_workers"):
-        GroupedSubprocVecEnv(env_fns[:2], n_workers=3)
+        GaitVecEnv(factory, [0, 1], n_workers=3)

@@ -14,7 +14,8 @@ the humanoid is exactly on the reference:
 
 Stance and swing come from the reference feet's heights, so the law needs no contact sensing. What
 depends on the reference only (stance weights, the reference torso's world angular velocity) is
-tabulated once per clip by :meth:`BalanceFeedback.reference_tables`.
+tabulated once per clip by :meth:`BalanceFeedback.reference_tables`. The feedback is computed for
+many humanoids at once (one row each), as the task core steps them.
 """
 
 from __future__ import annotations
@@ -28,8 +29,31 @@ HIP_JOINTS = ("hip_x", "hip_z", "hip_y")
 STANCE_BLEND_M = 0.04
 
 
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cross products along the last axis (numpy's ``cross`` costs twice as much on small arrays)."""
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+
+
+def sub_quat(qa: np.ndarray, qb: np.ndarray) -> np.ndarray:
+    """``mju_subQuat`` over rows: the rotation (n, 3) from qb to qa as a rotation vector in qb's frame."""
+    wa, va, wb, vb = qa[:, 0], qa[:, 1:], qb[:, 0], qb[:, 1:]
+    w = wb * wa + np.einsum("ij,ij->i", vb, va)  # conj(qb) * qa
+    v = wb[:, None] * va - wa[:, None] * vb - _cross(vb, va)
+    sin_half = np.sqrt(np.einsum("ij,ij->i", v, v))
+    angle = 2.0 * np.arctan2(sin_half, w)
+    angle[angle > np.pi] -= 2.0 * np.pi
+    small = sin_half < mujoco.mjMINVAL
+    res = v * np.divide(angle, sin_half, out=np.zeros_like(angle), where=~small)[:, None]
+    if small.any():  # MuJoCo's axis for a vanishing rotation is x
+        res[small] = 0.0
+        res[small, 0] = angle[small]
+    return res
+
+
 class BalanceFeedback:
-    """Target offsets (rad, one per actuator in joint order) from the current state and the reference."""
+    """Target offsets (rad, one per actuator in joint order) from the current states and the reference."""
 
     def __init__(self, model: mujoco.MjModel, balance):
         """``balance``: the ``task.mimic.balance`` settings (gains read once, as floats)."""
@@ -39,11 +63,10 @@ class BalanceFeedback:
                 raise ValueError(f"balance feedback needs joint {name!r} (the suite humanoid's)")
             return i
 
-        self.kp_t = float(balance.torso_kp_nm_per_rad)
-        self.kd_t = float(balance.torso_kd_nm_s_per_rad)
-        self.kp_h = float(balance.heading_kp_nm_per_rad)
-        self.kd_h = float(balance.heading_kd_nm_s_per_rad)
-        self.torso_gains = ((0, self.kp_t, self.kd_t), (1, self.kp_t, self.kd_t), (2, self.kp_h, self.kd_h))
+        kp_t, kd_t = float(balance.torso_kp_nm_per_rad), float(balance.torso_kd_nm_s_per_rad)
+        kp_h, kd_h = float(balance.heading_kp_nm_per_rad), float(balance.heading_kd_nm_s_per_rad)
+        self.torso_kp = np.array([kp_t, kp_t, kp_h])  # world x (roll), y (pitch), z (heading)
+        self.torso_kd = np.array([kd_t, kd_t, kd_h])
         self.cd = float(balance.foot_cd)
         self.cv = float(balance.foot_cv)
         self.max_offset = float(balance.max_offset_rad)
@@ -52,12 +75,9 @@ class BalanceFeedback:
         self.act = self.dof - 6  # actuators follow the hinge joints in order (build_physics)
         self.kp = model.actuator_gainprm[:, 0].copy()
         self.foot = np.array([mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, f"{s}_foot") for s in SIDES])
-        self._jacp = np.zeros((3, model.nv))
         self.nu = model.nu
-        self.foot_list, self.jnt_list = self.foot.tolist(), self.jnt.tolist()
-        self.dof_list, self.act_list, self.kp_list = self.dof.tolist(), self.act.tolist(), self.kp.tolist()
-        self._err = np.zeros(3)
-        self.out = np.zeros(model.nu)
+        self._act_flat = self.act.ravel()
+        self._inv_kp = 1.0 / self.kp[self.act]  # (2, 3)
 
     @staticmethod
     def stance_weights(ref_foot_z: np.ndarray) -> tuple:
@@ -78,47 +98,38 @@ class BalanceFeedback:
         omega = np.einsum("nij,nj->ni", rot.reshape(-1, 3, 3), ref_qvel[:, 3:6])
         return w_right, omega
 
-    def offsets(self, m: mujoco.MjModel, d: mujoco.MjData, root: int, ref_qpos: np.ndarray,
-                ref_qvel: np.ndarray, ref_xpos: np.ndarray, w_right: float, ref_omega: np.ndarray) -> np.ndarray:
-        """Offsets for the current state against one reference frame (ref_xpos: body positions; w_right and
-        ref_omega: that frame's row of :meth:`reference_tables`).
-
-        Scalar Python on a few small lists: per control step this costs less than numpy calls would."""
-        feet = self.foot_list
-        w = (w_right, 1.0 - w_right)
-        out = [0.0] * self.nu
-        # Torso: world-frame orientation error and angular-velocity error.
-        mujoco.mju_subQuat(self._err, ref_qpos[3:7], d.qpos[3:7])
-        r, e, om, omr = d.xmat[root].tolist(), self._err.tolist(), d.qvel[3:6].tolist(), ref_omega.tolist()
-        torque = [kp * (r[3 * i] * e[0] + r[3 * i + 1] * e[1] + r[3 * i + 2] * e[2])
-                  - kd * (r[3 * i] * om[0] + r[3 * i + 1] * om[1] + r[3 * i + 2] * om[2] - omr[i])
-                  for i, kp, kd in self.torso_gains]  # world x (roll), y (pitch), z (heading)
-        axes = d.xaxis.tolist()
-        for s in (0, 1):
-            if w[s] > 0.0:
-                for j, a in zip(self.jnt_list[s], self.act_list[s]):
-                    ax = axes[j]
-                    u = -w[s] * (ax[0] * torque[0] + ax[1] * torque[1] + ax[2] * torque[2])
-                    out[a] = u / self.kp_list[a]
-        # Swing foot placement (the leg with the lower stance weight, once clearly in swing).
-        swing = 0 if w[0] < w[1] else 1
-        gain = 1.0 - 2.0 * w[swing]
-        if gain > 0.0 and (self.cd or self.cv):
-            fs = feet[1 - swing]
-            q, x, v = d.qpos[:2].tolist(), d.xpos[fs, :2].tolist(), d.qvel[:2].tolist()
-            rq, rx, rv = ref_qpos[:2].tolist(), ref_xpos[fs, :2].tolist(), ref_qvel[:2].tolist()
-            dp = [self.cd * ((q[i] - x[i]) - (rq[i] - rx[i])) + self.cv * (v[i] - rv[i]) for i in (0, 1)]
-            mujoco.mj_jacBody(m, d, self._jacp, None, feet[swing])
-            jx, jy = self._jacp[0].tolist(), self._jacp[1].tolist()
-            dofs = self.dof_list[swing]
-            j0, j1 = [jx[k] for k in dofs], [jy[k] for k in dofs]  # foot x and y motion per hip joint
-            a = j0[0] * j0[0] + j0[1] * j0[1] + j0[2] * j0[2] + 1e-3  # J J^T + damping, solved for dp
-            b = j0[0] * j1[0] + j0[1] * j1[1] + j0[2] * j1[2]
-            c = j1[0] * j1[0] + j1[1] * j1[1] + j1[2] * j1[2] + 1e-3
+    def offsets(self, qpos: np.ndarray, qvel: np.ndarray, xpos: np.ndarray, root_xmat: np.ndarray,
+                xaxis: np.ndarray, xanchor: np.ndarray, ref_qpos: np.ndarray, ref_qvel: np.ndarray,
+                ref_xpos: np.ndarray, w_right: np.ndarray, ref_omega: np.ndarray) -> np.ndarray:
+        """Offsets (n, nu) for n humanoids, one row each: their qpos, qvel, body xpos, root xmat (n, 9), joint
+        xaxis and xanchor (MjData rows) against one reference frame each (ref_xpos: body positions; w_right
+        and ref_omega: that frame's rows of :meth:`reference_tables`). Both legs are computed as stance and
+        as swing leg; the stance weights select (a weight of 0 contributes exactly 0)."""
+        n = qpos.shape[0]
+        w = np.stack([w_right, 1.0 - w_right], axis=1)  # (n, 2) stance weights, right then left
+        # Torso: world-frame orientation error and angular-velocity error -> virtual torque (n, 3).
+        err = sub_quat(ref_qpos[:, 3:7], qpos[:, 3:7])
+        rotated = np.matmul(root_xmat.reshape(n, 3, 3), np.stack([err, qvel[:, 3:6]], axis=2))
+        torque = self.torso_kp * rotated[:, :, 0] - self.torso_kd * (rotated[:, :, 1] - ref_omega)
+        axes = xaxis[:, self.jnt]  # (n, side, hip joint, 3)
+        side = -w[:, :, None] * np.matmul(axes, torque[:, None, :, None])[..., 0] * self._inv_kp
+        # Swing foot placement: a leg whose stance weight is under 1/2 swings, with gain 1 - 2 w.
+        if self.cd or self.cv:
+            feet = xpos[:, self.foot]  # (n, 2, 3)
+            other = self.foot[::-1]  # the stance foot of each leg as the swing leg
+            d = self.cd * ((qpos[:, None, :2] - feet[:, ::-1, :2]) - (ref_qpos[:, None, :2] - ref_xpos[:, other, :2])) \
+                + self.cv * (qvel[:, None, :2] - ref_qvel[:, None, :2])  # (n, 2, 2)
+            # The swing foot's translational Jacobian on its hip hinges (x and y rows): axis x (foot - anchor).
+            lever = feet[:, :, None, :] - xanchor[:, self.jnt]
+            j0 = axes[..., 1] * lever[..., 2] - axes[..., 2] * lever[..., 1]  # (n, 2, 3) foot x per hip joint
+            j1 = axes[..., 2] * lever[..., 0] - axes[..., 0] * lever[..., 2]  # foot y per hip joint
+            a = (j0 * j0).sum(-1) + 1e-3  # J J^T + damping, solved for d
+            b = (j0 * j1).sum(-1)
+            c = (j1 * j1).sum(-1) + 1e-3
             det = a * c - b * b
-            y0, y1 = (c * dp[0] - b * dp[1]) / det, (a * dp[1] - b * dp[0]) / det
-            for k, act in enumerate(self.act_list[swing]):
-                out[act] += gain * (j0[k] * y0 + j1[k] * y1)
-        lim = self.max_offset
-        self.out[:] = [min(max(o, -lim), lim) for o in out]
-        return self.out
+            y0, y1 = (c * d[..., 0] - b * d[..., 1]) / det, (a * d[..., 1] - b * d[..., 0]) / det
+            gain = np.maximum(1.0 - 2.0 * w, 0.0)  # (n, 2): 0 for the stance leg
+            side += gain[:, :, None] * (j0 * y0[..., None] + j1 * y1[..., None])
+        out = np.zeros((n, self.nu))
+        out[:, self._act_flat] = side.reshape(n, -1)
+        return np.clip(out, -self.max_offset, self.max_offset, out=out)

@@ -1,4 +1,4 @@
-"""gymnasium adapter around :class:`GaitTracking` for stable-baselines3."""
+"""gymnasium adapter around :class:`GaitTracking` (one humanoid of the task core)."""
 
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ class GaitEnv(gym.Env):
     def __init__(self, physics: GaitPhysics, task: GaitTracking, seed: int = 0):
         self.physics = physics
         self.task = task
-        self._seed = seed
-        self.task._random = np.random.RandomState(seed)
-        self.task.initialize_episode(physics)  # sets up ids and sizes
-        obs = task.observation_vector(physics)
-        self.observation_space = gym.spaces.Box(-np.inf, np.inf, obs.shape, np.float32)
+        task._random = np.random.RandomState(seed)
+        task.initialize_episode(physics)
+        self.core = task.core
+        n_obs = self.core.observation_size()
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (n_obs,), np.float32)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (physics.model.nu,), np.float32)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
@@ -34,33 +34,28 @@ class GaitEnv(gym.Env):
         if seed is not None:
             self.task._random = np.random.RandomState(seed)
         self.task.initialize_episode(self.physics, options)
-        return self.task.observation_vector(self.physics), {}
+        return self.core.observe()[0], {}
 
     def step(self, action):
-        obs, reward, terminated, truncated = self.task.step_vector(action, self.physics)
-        task = self.task
-        if not task.evaluation:  # training: nothing that costs copies (SB3 deep-copies every info)
-            return obs, reward, terminated, truncated, {"fell": task.fell, "deviated": task.deviated}
-        info = {
-            "time_s": task.t / task.rate_hz,
-            "ref_qpos": task.r_qpos[task.t].copy(),
-            "ref_body_xpos": task.r_xpos[task.t].copy(),
-            "fell": task.fell,
-            "deviated": task.deviated,
-            "reward_terms": task.last_terms,
-        }
-        return obs, reward, terminated, truncated, info
+        task, core = self.task, self.core
+        task.before_step(action, self.physics)
+        core.step_physics()
+        task.after_step(self.physics)
+        obs, reward, terminated, truncated = task._last
+        info = {"fell": bool(core.fell[0]), "deviated": bool(core.deviated[0])}
+        if task.evaluation:
+            g = task.reference_row()
+            info.update(time_s=task.t / core.rate_hz, ref_qpos=core.r_qpos[g].copy(),
+                        ref_body_xpos=core.r_xpos[g].copy(), reward_terms=task.reward_terms())
+        return obs[0], float(reward[0]), bool(terminated[0]), bool(truncated[0]), info
 
     def set_progress(self, fraction: float) -> None:
-        """Training progress in [0, 1] (assist decay, gravity curriculum); called by callbacks."""
-        self.task.set_progress(fraction)
-
-    def control_rate_hz(self) -> float:
-        return self.task.rate_hz
+        """Training progress in [0, 1] (assist decay, gravity curriculum)."""
+        self.core.set_progress(fraction)
 
     def helper_levels(self) -> tuple[float, float]:
         """(root-assist level in [0, 1], gravity in m/s^2) that the schedule sets now."""
-        return self.task.assist_level(), self.task.gravity()
+        return self.core.assist_level(), self.core.gravity()
 
     def render(self, height: int = 240, width: int = 320, camera_id: int | str = "side"):
         return self.physics.render(height=height, width=width, camera_id=camera_id)

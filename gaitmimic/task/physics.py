@@ -42,7 +42,10 @@ def per_joint(table: Mapping[str, float], joint_names: list[str], fallback: floa
 
 
 class GaitPhysics(Physics):
-    """dm_control Physics with the body, geom and joint ids the gait task needs."""
+    """dm_control Physics with the body, geom and joint ids the gait task needs; ``step`` is plain
+    ``mj_step``, as the task core steps its humanoids (:mod:`gaitmimic.task.core`)."""
+
+    legacy_step = False
 
     def setup_gait(self) -> None:
         """Cache ids once after loading (called by :func:`build_physics`)."""

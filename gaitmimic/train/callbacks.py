@@ -1,5 +1,6 @@
 """stable-baselines3 callbacks for side concerns of training: atomic checkpoints with resume
-bookkeeping, the progress table, and the training-helper schedule (assist decay, gravity ramp).
+bookkeeping, the progress table, the training-helper schedule (assist decay, gravity ramp) and the
+torch threads of each PPO phase.
 
 Checkpoints (``checkpoints/ckpt_<steps>.zip``, ``ckpt_<steps>_vecnormalize.pkl``) are written in the policy
 bundle's formats (:mod:`gaitmimic.io.policy`); ``latest.json`` names the newest complete one.
@@ -88,6 +89,30 @@ class ScheduleCallback(BaseCallback):
 
     def _on_rollout_start(self) -> None:
         self.training_env.env_method("set_progress", self.num_timesteps / self.total)
+
+    def _on_step(self) -> bool:
+        return True
+
+
+class TorchThreadsCallback(BaseCallback):
+    """One torch thread while rollouts are collected, ``update_threads`` for the PPO update.
+
+    During collection the task cores' worker processes use the other CPUs, and a second torch thread
+    only competes with them (measured: collection 2.5x slower); during the update the workers sleep."""
+
+    def __init__(self, update_threads: int):
+        super().__init__()
+        self.update_threads = max(int(update_threads), 1)
+
+    def _on_rollout_start(self) -> None:
+        import torch
+
+        torch.set_num_threads(1)
+
+    def _on_rollout_end(self) -> None:
+        import torch
+
+        torch.set_num_threads(self.update_threads)
 
     def _on_step(self) -> bool:
         return True

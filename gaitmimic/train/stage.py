@@ -29,37 +29,23 @@ def total_steps(train) -> int:
     return int(train.long_total_steps if train.budget == "long" else train.total_steps)
 
 
-def _make_one(humanoid_xml, reference_npzs, task, seed):
-    from gaitmimic.task import make_env
+def make_vec_env(humanoid_xml, reference_npzs, task, n_envs: int, n_workers: int, seed: int):
+    """``n_envs`` training humanoids (random states seed, seed+1, ...) of the ``task`` settings in
+    ``n_workers`` task cores (:class:`~gaitmimic.train.vec_env.GaitVecEnv`), with episode statistics."""
+    from stable_baselines3.common.vec_env import VecMonitor
 
-    return make_env(humanoid_xml, reference_npzs, task, seed=seed, evaluation=False)
+    from gaitmimic.task import make_core
+    from gaitmimic.train.vec_env import GaitVecEnv
 
-
-def make_vec_env(humanoid_xml, reference_npzs, task, n_workers: int, envs_per_worker: int, seed: int, kind: str):
-    """``n_workers * envs_per_worker`` training envs (seeded seed, seed+1, ...) of the ``task`` settings.
-
-    ``kind`` (``train.vec_env``) ``subproc``: one worker process per thread, each stepping its group of
-    envs per message (:class:`~gaitmimic.train.vec_env.GroupedSubprocVecEnv`); ``dummy``: all in this process.
-    """
-    from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
-
-    from gaitmimic.train.vec_env import GroupedSubprocVecEnv
-
-    n_envs = max(n_workers, 1) * max(envs_per_worker, 1)
-    fns = [functools.partial(_make_one, str(humanoid_xml), [str(p) for p in reference_npzs], task, seed + i)
-           for i in range(n_envs)]
-    if kind == "subproc" and n_workers > 1:
-        # fork: workers must not re-import __main__ (a Snakemake script runs as __main__).
-        venv = GroupedSubprocVecEnv(fns, n_workers, start_method="fork")
-    else:
-        venv = DummyVecEnv(fns)
+    factory = functools.partial(make_core, str(humanoid_xml), [str(p) for p in reference_npzs], task)
+    venv = GaitVecEnv(factory, [seed + i for i in range(n_envs)], n_workers=max(1, min(n_workers, n_envs)))
     venv.seed(seed)
     return VecMonitor(venv)
 
 
 #: Train keys that may change without invalidating checkpoints (a longer budget resumes).
 RESUMABLE_KEYS = ("total_steps", "budget", "long_total_steps", "checkpoint_every_steps", "keep_checkpoints",
-                  "device", "torch_threads", "vec_env")
+                  "device", "torch_threads")
 
 
 def run_fingerprint(humanoid_xml, reference_npzs, task, train, n_envs: int) -> str:
@@ -93,7 +79,8 @@ def train_policy(humanoid_xml, reference_npzs: list, out_dir, task, train, n_wor
     """Train (or resume) one subject's policy; returns the train_info dict also written to disk.
 
     ``task``, ``train``: the settings (``gaitmimic.settings.section("task" | "train", ...)``).
-    ``n_workers`` env processes (the job's threads) each run ``train.envs_per_worker`` envs.
+    ``n_workers``: task cores stepping the ``train.n_envs`` humanoids (the job's threads; the results do
+    not depend on it).
     ``extra_callbacks`` are appended to the SB3 callback list (tests use one to simulate a kill).
     """
     from stable_baselines3 import PPO
@@ -102,7 +89,7 @@ def train_policy(humanoid_xml, reference_npzs: list, out_dir, task, train, n_wor
     from stable_baselines3.common.vec_env import VecNormalize
 
     from gaitmimic.train.callbacks import (CheckpointCallback, ProgressCSVCallback, ScheduleCallback,
-                                           latest_checkpoint, progress_rows_up_to)
+                                           TorchThreadsCallback, latest_checkpoint, progress_rows_up_to)
 
     log = log or logging.getLogger("gaitmimic.train")
     out = Path(out_dir)
@@ -111,12 +98,12 @@ def train_policy(humanoid_xml, reference_npzs: list, out_dir, task, train, n_wor
     total = total_steps(train)
     import torch
 
-    torch.set_num_threads(max(int(train.torch_threads), 1))
+    update_threads = int(train.torch_threads) if train.torch_threads is not None else max(int(n_workers), 1)
+    torch.set_num_threads(update_threads)
     seed = int(train.seed)
-    venv = make_vec_env(humanoid_xml, reference_npzs, task, n_workers, int(train.envs_per_worker), seed,
-                        train.vec_env)
+    venv = make_vec_env(humanoid_xml, reference_npzs, task, int(train.n_envs), n_workers, seed)
     n_envs = venv.num_envs
-    rate_hz = float(venv.env_method("control_rate_hz", indices=[0])[0])
+    rate_hz = float(venv.unwrapped.rate_hz)
     fingerprint = run_fingerprint(humanoid_xml, reference_npzs, task, train, n_envs)
     latest = latest_checkpoint(ckpt_dir)
     if latest is not None and latest["fingerprint"] != fingerprint:
@@ -150,16 +137,19 @@ def train_policy(humanoid_xml, reference_npzs: list, out_dir, task, train, n_wor
     progress = ProgressCSVCallback(out / PROGRESS, rate_hz, log,
                                    progress_rows_up_to(ckpt_dir / PROGRESS, resumed_from),
                                    backup_path=ckpt_dir / PROGRESS)
-    callbacks = [ScheduleCallback(total),
+    callbacks = [TorchThreadsCallback(update_threads), ScheduleCallback(total),
                  CheckpointCallback(ckpt_dir, train.checkpoint_every_steps, train.keep_checkpoints,
                                     fingerprint=fingerprint),
                  progress] + list(extra_callbacks or [])
     t0 = time.time()
     remaining = total - resumed_from
     log.info("training %d steps (%d done) with %d envs, task mode %s", total, resumed_from, n_envs, task.mode)
-    if remaining > 0:
-        model.learn(total_timesteps=remaining, callback=CallbackList(callbacks), reset_num_timesteps=False,
-                    progress_bar=_is_terminal())
+    try:
+        if remaining > 0:
+            model.learn(total_timesteps=remaining, callback=CallbackList(callbacks), reset_num_timesteps=False,
+                        progress_bar=_is_terminal())
+    finally:
+        venv.close()  # the worker processes end with the run, also when it is killed
     wall = time.time() - t0
     if not progress.rows:  # nothing trained in this call (already complete): keep the output contract
         progress.rows = progress_rows_up_to(ckpt_dir / PROGRESS, int(model.num_timesteps))
@@ -176,7 +166,6 @@ def train_policy(humanoid_xml, reference_npzs: list, out_dir, task, train, n_wor
     }
     write_policy(out, PolicyBundle(model, model.get_vec_normalize_env(), info, progress.rows))
     write_progress(ckpt_dir / PROGRESS, progress.rows)  # the copy beside the checkpoints
-    venv.close()
     return info
 
 

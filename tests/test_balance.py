@@ -132,6 +132,21 @@ def test_swing_foot_jacobian_and_torso_error_equal_mujocos(subject):
             jnt = fb.jnt[side]
             ours = np.cross(d.xaxis[jnt], d.xpos[fb.foot[side]] - d.xanchor[jnt])  # the formula offsets uses
             np.testing.assert_allclose(ours.T, jacp[:, fb.dof[side]], atol=1e-12)
+    # The swing hip's offsets are the damped least-squares step of mj_jacBody's Jacobian toward the drift.
+    env = _env(subject, {**BALANCE, "torso_kp_nm_per_rad": 0.0, "torso_kd_nm_s_per_rad": 0.0,
+                         "heading_kp_nm_per_rad": 0.0, "heading_kd_nm_s_per_rad": 0.0, "foot_cv": 0.0})
+    core, d = env.core, env.core.datas[0]
+    d.qpos[m.jnt_qposadr[fb.jnt[STANCE]]] += [0.1, 0.05, 0.1]  # the stance leg moved under the root
+    mujoco.mj_forward(m, d)
+    offsets = _offsets(env)
+    g = int(core.frame()[0])
+    stance = fb.foot[STANCE]
+    dp = (d.qpos[:2] - d.xpos[stance, :2]) - (core.r_qpos[g, :2] - core.r_xpos[g, stance, :2])
+    assert np.abs(dp).max() > 0.01  # a drift to correct, so the comparison can fail
+    mujoco.mj_jacBody(m, d, jacp, None, fb.foot[SWING])
+    jac = jacp[:2, fb.dof[SWING]]
+    expected = jac.T @ np.linalg.solve(jac @ jac.T + 1e-3 * np.eye(2), BALANCE["foot_cd"] * dp)
+    np.testing.assert_allclose(offsets[fb.act[SWING]], expected, atol=1e-9)
     qa, qb = rng.normal(size=(40, 4)), rng.normal(size=(40, 4))
     qa /= np.linalg.norm(qa, axis=1, keepdims=True)
     qb /= np.linalg.norm(qb, axis=1, keepdims=True)

@@ -2,8 +2,8 @@
 
 :class:`GaitCore` holds N ``MjData`` of one ``MjModel`` and does every control step's work of the
 task for all of them in one numpy pass: servo targets (reference + residual action + balance
-feedback), root assist and pushes, the physics (each humanoid's ``mj_step``, with no Python work
-per humanoid around it), the reward terms, the fall and drift status and the observation.
+feedback), root assist and pushes, the physics (one ``mj_step`` call per humanoid, its substeps inside
+MuJoCo), the reward terms, the fall and drift status and the observation.
 The dm_control ``Task`` (:class:`gaitmimic.task.tracking.GaitTracking`) and the gymnasium env
 (:class:`gaitmimic.task.env.GaitEnv`) are views of a core with N = 1; training steps a core of
 N humanoids per process directly (:class:`gaitmimic.train.vec_env.GaitVecEnv`).
@@ -70,9 +70,7 @@ class GaitCore:
                  evaluation: bool = False):
         if not references:
             raise InputError(None, "no reference clip given to the task", "run the retarget stage for this subject")
-        self.physics = physics
         self.refs = references
-        self.settings = task
         self.mode = task.mode
         self.evaluation = evaluation
         self.rngs = list(rngs)
@@ -84,12 +82,11 @@ class GaitCore:
         self.episode_frames = int(round(float(task.episode_s) * self.rate_hz))
         self.n_substeps = max(1, int(round(1.0 / (self.rate_hz * m.opt.timestep))))
         self._read_settings(task, evaluation)
-        self._ids(physics)
+        self._ids(physics, task)
         self._tables(references)
         self.progress = 0.0
         # Per-humanoid episode state.
         n_ = self.n
-        self.ref_index = np.zeros(n_, dtype=int)
         self.start_frame = np.zeros(n_, dtype=int)
         self.t = np.zeros(n_, dtype=int)
         self.fell = np.zeros(n_, dtype=bool)
@@ -146,19 +143,19 @@ class GaitCore:
         self._scale_vec = np.array([float(self.scales[k]) for k in rewards.MIMIC_TERMS])
         self._root_rotation_scale = float(self.scales["root_rotation"])
 
-    def _ids(self, physics: GaitPhysics) -> None:
+    def _ids(self, physics: GaitPhysics, task) -> None:
         model = physics.model
         self.nu = model.nu
         jr = model.jnt_range[1:].copy()  # hinge joints after the free root
         jr[~model.jnt_limited[1:].astype(bool)] = (-np.inf, np.inf)
         self.joint_low, self.joint_high = jr[:, 0], jr[:, 1]
-        self.residual = per_joint(self.settings.mimic.residual_rad, physics.joint_names,
+        self.residual = per_joint(task.mimic.residual_rad, physics.joint_names,
                                   settings.schema_default("task.mimic.residual_rad")["default"])
         self.torso = physics.torso_id
         self.ee_ids = physics.ee_ids
         self.head = physics.head_id
         self.floor = physics.floor_id
-        balance = self.settings.mimic.balance
+        balance = task.mimic.balance
         self.balance = BalanceFeedback(model.ptr, balance) if self.mode == "mimic" and balance.enabled else None
         ng = model.ngeom
         bad = np.zeros((ng, ng), dtype=bool)  # (floor, non-foot geom) pairs, both orders
@@ -188,11 +185,10 @@ class GaitCore:
         cat = np.concatenate
         self.r_qpos = cat([r.qpos for r in refs])
         self.r_qvel = cat([r.qvel for r in refs])
-        self.r_phase = cat([r.phase for r in refs])
         self.r_xpos = cat([r.body_xpos for r in refs])
         self.r_com = cat([r.com for r in refs])
         self.r_axes = reference_axes(self.r_qpos[:, 3:7])
-        ph = 2 * np.pi * self.r_phase
+        ph = 2 * np.pi * cat([r.phase for r in refs])
         self.r_sincos = np.stack([np.sin(ph), np.cos(ph)], axis=1)
         self.r_ee_rel = self.r_xpos[:, self.ee_ids] - self.r_qpos[:, None, :3]
         n = self.r_qpos.shape[0]
@@ -258,7 +254,7 @@ class GaitCore:
             start = int(np.argmin(dist))
         else:
             start = int(rng.randint(ref.clip_frames))
-        self.ref_index[i], self.start_frame[i], self.t[i] = k, start, 0
+        self.start_frame[i], self.t[i] = start, 0
         b = self.offset[k] + start
         self._base[i] = b
         m, d = self.model, self.datas[i]

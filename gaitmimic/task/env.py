@@ -41,7 +41,7 @@ class GaitEnv(gym.Env):
         task.before_step(action, self.physics)
         core.step_physics()
         task.after_step(self.physics)
-        obs, reward, terminated, truncated = task._last
+        obs, reward, terminated, truncated = task.last_step
         info = {"fell": bool(core.fell[0]), "deviated": bool(core.deviated[0])}
         if task.evaluation:
             g = task.reference_row()
@@ -52,10 +52,6 @@ class GaitEnv(gym.Env):
     def set_progress(self, fraction: float) -> None:
         """Training progress in [0, 1] (assist decay, gravity curriculum)."""
         self.core.set_progress(fraction)
-
-    def helper_levels(self) -> tuple[float, float]:
-        """(root-assist level in [0, 1], gravity in m/s^2) that the schedule sets now."""
-        return self.core.assist_level(), self.core.gravity()
 
     def render(self, height: int = 240, width: int = 320, camera_id: int | str = "side"):
         return self.physics.render(height=height, width=width, camera_id=camera_id)

@@ -29,7 +29,7 @@ class GaitTracking(base.Task):
         self.settings = task
         self.evaluation = evaluation
         self.core: GaitCore | None = None  # built on the physics at the first episode
-        self._last = None
+        self.last_step = None  # (obs, reward, terminated, truncated) of the last step, one row each
 
     def core_for(self, physics: GaitPhysics) -> GaitCore:
         """The task's core on ``physics`` (built once; its random state is the Task's)."""
@@ -41,23 +41,23 @@ class GaitTracking(base.Task):
     # ----------------------------------------------------------- dm_control API
     def initialize_episode(self, physics: GaitPhysics, options: dict | None = None) -> None:
         self.core_for(physics).reset(0, options)
-        self._last = None
+        self.last_step = None
 
     def before_step(self, action, physics: GaitPhysics) -> None:
         self.core.apply_actions(np.asarray(action, dtype=float)[None])
 
     def after_step(self, physics: GaitPhysics) -> None:
-        self._last = self.core.after_physics()
+        self.last_step = self.core.after_physics()
 
     def get_observation(self, physics: GaitPhysics) -> collections.OrderedDict:
-        obs = self.core.obs64[0] if self._last is not None else self.core.observe()[0]
+        obs = self.core.obs64[0] if self.last_step is not None else self.core.observe()[0]
         return collections.OrderedDict(observations=np.array(obs, dtype=float))
 
     def get_reward(self, physics: GaitPhysics) -> float:
-        return float(self._last[1][0])
+        return float(self.last_step[1][0])
 
     def get_termination(self, physics: GaitPhysics):
-        return 0.0 if self._last[2][0] else None
+        return 0.0 if self.last_step[2][0] else None
 
     # -------------------------------------------------------------- read-outs
     @property

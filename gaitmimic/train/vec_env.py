@@ -4,8 +4,9 @@ The N humanoids are split over ``n_workers`` task cores (:class:`gaitmimic.task.
 the learner's own process and one in each of ``n_workers - 1`` forked worker processes. A control step
 costs no message: the learner writes all actions into shared memory, bumps a step counter, steps its
 own core while the workers step theirs, and reads every observation, reward and flag back from shared
-memory. Workers wait for the counter by spinning for a few milliseconds (a sleeping vCPU takes longer
-to wake than a step of 8 humanoids lasts) and then block on a semaphore, so they leave the cores to
+memory. Workers wait for the counter by spinning for a few milliseconds (on the 2-core VM a thread or
+process woken from sleep at every step made the parallel physics no faster than one core) and then
+block on a semaphore, so they leave the cores to
 the PPO update. Rare commands (reset with seeds and options, progress, close) go through a pipe.
 
 Humanoid i always has random state ``seed + i`` and its own ``MjData``, so a run's results do not

@@ -19,17 +19,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The workflow, then its report (results/report.html), then where the summary, report and videos are.
 run: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/python -m gaitmimic.run --cores $(CORES)
 
 test: $(STAMP)
+	@echo "snakemake $$($(BIN)/snakemake --version) (the workflow tests run on it)"
 	$(BIN)/python -m pytest -q
 
 demo-data: $(STAMP)
 	$(BIN)/python -m gaitmimic.demo.generate --out data/demo01
 
 report: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --report results/report.zip
+	$(BIN)/snakemake --cores $(CORES) --report results/report.html
 
 clean:
 	rm -rf results .snakemake

@@ -1,6 +1,12 @@
 # gaitmimic: motion capture in, walking humanoid out.
 #   snakemake --cores 2          (the default profile in profiles/default is picked up automatically)
 # Stages, per subject: markers (+ gait events) -> scale -> ik -> retarget -> train -> evaluate; then summary.
+#
+# `snakemake --lint` (run by tests/test_workflow_lint.py) has one lint left, on purpose: "Specify a conda
+# environment or container for each rule". Every rule runs the gaitmimic package from the environment the
+# workflow is installed in (`make install`, or pip into a lab's own environment), with its versions pinned
+# in pyproject.toml; a conda env per rule would install that same package, with torch, MuJoCo and OpenSim,
+# once per rule.
 
 import os
 

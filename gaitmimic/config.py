@@ -43,11 +43,55 @@ def load_schema(name: str) -> dict:
     return yaml.load((SCHEMA_DIR / f"{name}.schema.yaml").read_text(), Loader=_YAML_LOADER)
 
 
+#: Strings read as the scalar type the schema asks for (Snakemake hands nested `--config` values over as text).
+_FROM_TEXT = {
+    "integer": lambda t: int(t.strip()),
+    "number": lambda t: float(t.strip()),
+    "boolean": lambda t: {"true": True, "false": False}[t.strip().lower()],
+    "null": lambda t: {"null": None, "none": None, "~": None}[t.strip().lower()],
+}
+
+
+def _typed(text: str, types: list[str]):
+    """``text`` as the first of ``types`` it reads as; the text itself when none does."""
+    for name in types:
+        try:
+            return _FROM_TEXT[name](text)
+        except (KeyError, ValueError):
+            continue
+    return text
+
+
+def _coerce_text(data: dict[str, Any], schema: dict) -> None:
+    """Replace (in place) each string that the schema wants as a number, a boolean or null by that value:
+    ``--config 'train={"total_steps": 300000}'`` arrives as the text '300000'. A text that is no such
+    value is left for the validation to report."""
+    for _ in range(100):  # each pass fixes every such error it finds; a fixed value can uncover nested ones
+        changed = False
+        for err in _Validator(schema).iter_errors(data):
+            if err.validator != "type" or not isinstance(err.instance, str) or not err.absolute_path:
+                continue
+            wanted = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+            value = _typed(err.instance, [t for t in ("integer", "number", "boolean", "null") if t in wanted])
+            if value is err.instance:
+                continue
+            *parents, key = err.absolute_path
+            holder = data
+            for part in parents:
+                holder = holder[part]
+            holder[key] = value
+            changed = True
+        if not changed:
+            return
+
+
 def validate(data: dict[str, Any], schema: dict, source: str | Path) -> dict[str, Any]:
     """Validate ``data`` in place (filling schema defaults) or raise :class:`InputError`.
 
-    Every violation is listed with its dotted key path.
+    Strings that read as the number, boolean or null the schema asks for are converted first (command-line
+    values). Every violation is listed with its dotted key path.
     """
+    _coerce_text(data, schema)
     errors = sorted(_Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         lines = []
@@ -104,6 +148,11 @@ def validate_config(config: dict[str, Any], source: str | Path = "config.yaml") 
     return validate(config, load_schema("config"), source)
 
 
+def _where(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return "" if mark is None else f" (line {mark.line + 1}, column {mark.column + 1})"
+
+
 def load_subject_yaml(path: str | Path) -> dict[str, Any]:
     """Read and validate an optional ``data/<subject>/subject.yaml``; a missing file gives ``{}``."""
     path = Path(path)
@@ -112,8 +161,14 @@ def load_subject_yaml(path: str | Path) -> dict[str, Any]:
     try:
         with open(path) as f:
             data = yaml.load(f, Loader=_YAML_LOADER) or {}
+    except yaml.constructor.ConstructorError as exc:
+        # Valid YAML with a tag such as !!python/object: the safe loader refuses it (a tag could run code).
+        tag = f" {exc.problem.split('tag ', 1)[-1]}" if exc.problem and "tag" in exc.problem else ""
+        raise InputError(path, f"uses the YAML tag{tag}{_where(exc)}, which is refused: a tag could build Python objects "
+                               "or run code", "remove the tag and write plain values (numbers, strings, lists)") from exc
     except yaml.YAMLError as exc:
-        raise InputError(path, f"not valid YAML ({exc})", "fix the YAML syntax") from exc
+        raise InputError(path, f"not valid YAML{_where(exc)} ({getattr(exc, 'problem', None) or exc})",
+                         "fix the YAML syntax") from exc
     if not isinstance(data, dict):
         raise InputError(path, "expected a mapping of settings", "write `key: value` lines, e.g. `mass_kg: 70`")
     _rename_deprecated(data, None, path)

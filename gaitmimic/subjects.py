@@ -30,6 +30,15 @@ class Subject:
     info: dict[str, Any] = field(default_factory=dict)  # validated subject.yaml
 
 
+@dataclass(frozen=True)
+class SkippedSubject:
+    """A folder of ``data_dir`` left out at discovery, with why (one line: the file, the problem, the fix)."""
+
+    name: str
+    folder: Path
+    reason: str
+
+
 def _trial_files(folder: Path) -> dict[str, Path]:
     files: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
@@ -42,11 +51,50 @@ def _trial_files(folder: Path) -> dict[str, Path]:
     return files
 
 
-def discover_subjects(data_dir: str | Path, static_pattern: str, skipped: list[str] | None = None) -> list[Subject]:
+def _subject(folder: Path, trials: dict[str, Path], pattern: re.Pattern) -> Subject:
+    """The subject of one folder, or an :class:`InputError` naming the folder (or its subject.yaml)."""
+    if not re.fullmatch(NAME_PATTERN, folder.name):
+        raise InputError(folder, "the subject name (the folder's name) has characters other than ASCII letters, "
+                                 "digits, '_', '.', '-'", "rename the folder, e.g. to "
+                         f"'{re.sub(r'[^A-Za-z0-9_.-]+', '_', folder.name).strip('_.-') or 'subject01'}'")
+    info = load_subject_yaml(folder / "subject.yaml")
+    skip = set(info["skip_trials"])
+    unknown = skip - set(trials)
+    if unknown:
+        raise InputError(folder / "subject.yaml", f"skip_trials names trials that do not exist: {sorted(unknown)}",
+                         f"use names among {sorted(trials)}")
+    trials = {k: v for k, v in trials.items() if k not in skip}
+    static = info["static_trial"]
+    if static is not None and static not in trials:
+        raise InputError(folder / "subject.yaml", f"static_trial '{static}' is not a raw file of this subject",
+                         f"use one of {sorted(trials)}")
+    if static is None:
+        matches = [t for t in trials if pattern.search(t)]
+        if len(matches) > 1:
+            raise InputError(folder, f"several trials look static: {matches}",
+                             "name the static trial in subject.yaml (`static_trial: NAME`)")
+        static = matches[0] if matches else None
+    dynamic = [t for t in trials if t != static]
+    if not dynamic:
+        raise InputError(folder, f"subject '{folder.name}' has no walking trial (its only trial, '{static}', is the "
+                                 "static one), so there is nothing to imitate",
+                         "add the subject's walking trials (C3D or TRC) to the folder, or remove the folder")
+    if static is None and info["standing_trial"] is None:
+        raise InputError(folder, f"subject '{folder.name}' has no static (standing calibration) trial to scale the "
+                                 f"model from: no trial name matches the pattern {pattern.pattern!r}",
+                         "add the static trial (name it *static*/*calibration*, or set static_trial in subject.yaml), "
+                         "or set standing_trial and standing_window_s in subject.yaml to a quiet-standing part of a "
+                         "walking trial")
+    return Subject(folder.name, folder, trials, static, dynamic, info)
+
+
+def discover_subjects(data_dir: str | Path, static_pattern: str,
+                      skipped: list[SkippedSubject] | None = None) -> list[Subject]:
     """Find every subject under ``data_dir``.
 
-    Folders without raw files are skipped; a message for each is appended to ``skipped`` (when given)
-    and issued as a warning.
+    Discovery never fails for one subject: a folder without raw files, with an unusable name,
+    ``subject.yaml`` or trial set is left out, and a :class:`SkippedSubject` saying why is appended to
+    ``skipped`` (when given) and issued as a warning. Only a missing ``data_dir`` raises.
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -54,33 +102,14 @@ def discover_subjects(data_dir: str | Path, static_pattern: str, skipped: list[s
     subjects = []
     pattern = re.compile(static_pattern)
     for folder in sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        trials = _trial_files(folder)
-        if not trials:
-            message = (f"{folder}: no .c3d or .trc files, so it is not a subject and was skipped. "
-                       "Fix: put the subject's raw recordings in it, or remove the folder.")
+        try:
+            trials = _trial_files(folder)
+            if not trials:
+                raise InputError(folder, "no .c3d or .trc files, so it is not a subject and was skipped",
+                                 "put the subject's raw recordings in it, or remove the folder")
+            subjects.append(_subject(folder, trials, pattern))
+        except InputError as exc:
             if skipped is not None:
-                skipped.append(message)
-            warnings.warn(message, stacklevel=2)
-            continue
-        if not re.fullmatch(NAME_PATTERN, folder.name):
-            raise InputError(folder, "the subject name has characters other than letters, digits, '_', '.', '-'", "rename the folder")
-        info = load_subject_yaml(folder / "subject.yaml")
-        skip = set(info["skip_trials"])
-        unknown = skip - set(trials)
-        if unknown:
-            raise InputError(folder / "subject.yaml", f"skip_trials names trials that do not exist: {sorted(unknown)}",
-                             f"use names among {sorted(trials)}")
-        trials = {k: v for k, v in trials.items() if k not in skip}
-        static = info["static_trial"]
-        if static is not None and static not in trials:
-            raise InputError(folder / "subject.yaml", f"static_trial '{static}' is not a raw file of this subject",
-                             f"use one of {sorted(trials)}")
-        if static is None:
-            matches = [t for t in trials if pattern.search(t)]
-            if len(matches) > 1:
-                raise InputError(folder, f"several trials look static: {matches}",
-                                 "name the static trial in subject.yaml (`static_trial: NAME`)")
-            static = matches[0] if matches else None
-        dynamic = [t for t in trials if t != static]
-        subjects.append(Subject(folder.name, folder, trials, static, dynamic, info))
+                skipped.append(SkippedSubject(folder.name, folder, str(exc)))
+            warnings.warn(str(exc), stacklevel=2)
     return subjects

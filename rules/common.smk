@@ -1,6 +1,7 @@
 # Subject discovery, wildcard constraints and every input function. Rule files stay declarative.
 
 import re
+import time
 from pathlib import Path
 
 from snakemake.logging import logger
@@ -19,10 +20,14 @@ def _select(subjects):
     return [s for s in subjects if (not wanted or s.name in wanted) and s.name not in unwanted]
 
 
-_skipped = []
-_SUBJECTS = {s.name: s for s in _select(discover_subjects(DATA, config["subjects"]["static_pattern"], _skipped))}
-for _message in _skipped:
-    logger.warning(f"WARNING: {_message}")
+_RUN_STARTED = time.time()  # failure lines in logs written after this are this run's
+# Discovery never stops the run for one subject: each one left out is reported (all of them, one line each)
+# and listed in summary.csv with the reason.
+SKIPPED = []
+_SUBJECTS = {s.name: s for s in _select(discover_subjects(DATA, config["subjects"]["static_pattern"], SKIPPED))}
+SKIPPED = _select(SKIPPED)
+for _skip in SKIPPED:
+    logger.warning(f"WARNING: subject left out: {_skip.reason}")
 SUBJECTS = sorted(_SUBJECTS)
 SUBJECT_INFO = {name: s.info for name, s in _SUBJECTS.items()}
 _ALL_TRIALS = sorted({t for s in _SUBJECTS.values() for t in s.trials})
@@ -87,31 +92,31 @@ def subject_references(wildcards):
 
 def code_version(script):
     """The code version of a rule: a hash of its workflow script and of every library module the script
-    imports, found from the import graph (gaitmimic.provenance). Used as a rule param: Snakemake does not
+    imports, found from the import graph (gaitmimic.provenance), a param of every rule. Snakemake does not
     track imported modules, so editing one reruns exactly the stages that import it (and their
     descendants), while a checkout that only changes file times reruns nothing."""
     return _code_version(Path(workflow.basedir) / "workflow_scripts" / script, LIBRARY)
 
 
+def subject_stage_outputs(subject):
+    """{stage: the outputs of that stage} of one subject, in pipeline order (evaluate: its metrics)."""
+    s = _SUBJECTS[subject]
+    return {
+        "markers": [res(subject, "markers", f"{t}.trc") for t in s.trials]
+                   + [res(subject, "events", f"{t}.csv") for t in s.dynamic_trials],
+        "scale": [res(subject, "model", f"{subject}.osim")],
+        "ik": [res(subject, "ik", f"{t}.mot") for t in s.dynamic_trials],
+        "retarget": [res(subject, "reference", f"{t}.npz") for t in s.dynamic_trials]
+                    + [res(subject, "reference", f"{t}_playback.mp4") for t in s.dynamic_trials],
+        "train": [res(subject, "policy", "model.zip")],
+        "evaluate": [res(subject, "eval", "metrics.json")],
+    }
+
+
 def stage_targets(stage):
     """Every subject's outputs of one stage, for `snakemake <stage>_all` (e.g. markers_all)."""
     def targets(wildcards):
-        files = []
-        for subject in SUBJECTS:
-            s = _SUBJECTS[subject]
-            if stage == "markers":
-                files += [res(subject, "markers", f"{t}.trc") for t in s.trials]
-                files += [res(subject, "events", f"{t}.csv") for t in s.dynamic_trials]
-            elif stage == "scale":
-                files.append(res(subject, "model", f"{subject}.osim"))
-            elif stage == "ik":
-                files += [res(subject, "ik", f"{t}.mot") for t in s.dynamic_trials]
-            elif stage == "retarget":
-                files += [res(subject, "reference", f"{t}.npz") for t in s.dynamic_trials]
-                files += [res(subject, "reference", f"{t}_playback.mp4") for t in s.dynamic_trials]
-            elif stage == "train":
-                files.append(res(subject, "policy", "model.zip"))
-        return files
+        return [f for subject in SUBJECTS for f in subject_stage_outputs(subject)[stage]]
     return targets
 
 
@@ -191,3 +196,44 @@ def opensim_model_files(wildcards):
     if isinstance(marker_map, str) and Path(marker_map).suffix.lower() in (".yaml", ".yml"):
         files.append(marker_map)
     return files
+
+
+# --- the run's summary and its last words (owner eval) --------------------------------------------
+def summary_skipped():
+    """The subjects left out at discovery, [(name, reason)]: a param of the summary."""
+    return [(s.name, s.reason) for s in SKIPPED]
+
+
+def _run_statuses():
+    """Every subject found, with what became of it in this run (gaitmimic.evaluate.summary.subject_status)."""
+    from gaitmimic.evaluate.summary import SubjectStatus, subject_status  # pandas: only when the run failed
+
+    return [subject_status(s, res(s), subject_stage_outputs(s)) for s in SUBJECTS] + \
+        [SubjectStatus(s.name, "skipped", None, s.reason) for s in SKIPPED]
+
+
+def _last_words(failed):
+    """The run's last lines: every failed job's one-line message, then every subject left out."""
+    lines = [f"{len(failed)} job(s) failed:", *(f"  {line}" for line in failed)] if failed else []
+    if SKIPPED:
+        lines += [f"{len(SKIPPED)} subject(s) left out when the subjects were found:",
+                  *(f"  {s.reason}" for s in SKIPPED)]
+    if lines:
+        logger.error("\n".join(["", f"gaitmimic: what went wrong (also in {res('summary.csv')})", *lines]))
+
+
+onsuccess:
+    _last_words([])
+
+
+onerror:
+    # With --keep-going the other subjects finished: summary.csv is written anyway, every subject with its
+    # status (the `summary` rule could not run, its inputs include the failed subject's metrics).
+    from gaitmimic.evaluate.summary import write_summary
+    from gaitmimic.jobs import failure_lines
+
+    try:
+        write_summary(_run_statuses(), res("summary.csv"), res("summary.html"), res("summary.rst"))
+    except Exception as exc:  # the failures below matter more than a summary that could not be written
+        logger.error(f"summary.csv not written: {exc}")
+    _last_words(failure_lines(RESULTS, _RUN_STARTED))

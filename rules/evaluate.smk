@@ -153,7 +153,10 @@ rule summary:
             category="Summary",
             labels={"item": "one row per subject"},
         ),
+        rst=res("summary.rst"),  # the table on the report's first page (report/workflow.rst)
     params:
+        subjects=SUBJECTS,
+        skipped=summary_skipped(),
         code=code_version("summary.py"),
     log:
         res("logs", "summary.log"),

@@ -22,7 +22,9 @@ FORMAT_CALLS = {("np", "load"), ("np", "save"), ("np", "savez"), ("np", "savez_c
                 ("pickle", "load"), ("pickle", "dump"), ("json", "load"), ("json", "loads"), ("json", "dump")}
 FORMAT_METHODS = {"to_csv", "read_csv"}
 #: Packages and the library packages each may import (besides the shared basics at the root).
-BASICS = {"atomic", "config", "errors", "frames", "provenance", "settings", "subjects"}
+BASICS = {"atomic", "config", "errors", "frames", "jobs", "provenance", "settings", "subjects"}
+#: Root modules above the stages (entry points), and what they may import besides the basics.
+ENTRIES = {"run": {"io"}}
 ALLOWED = {
     "io": set(),
     "markers": {"io"},
@@ -79,7 +81,7 @@ def test_one_reader_and_writer_per_text_format():
 @pytest.mark.parametrize("path", SOURCES, ids=_rel)
 def test_imports_run_one_way(path):
     parts = _rel(path).split("/")
-    package = parts[0] if len(parts) > 1 else None
+    package = parts[0] if len(parts) > 1 else ENTRIES.get(path.stem) and path.stem
     for name in _imported(_tree(path)):
         assert not name.split(".")[0] == "snakemake", f"{_rel(path)} imports Snakemake"
         bits = name.split(".")
@@ -89,7 +91,7 @@ def test_imports_run_one_way(path):
         if package is None:  # a shared basic: only other basics
             assert target in BASICS, f"{_rel(path)} (a shared basic) imports gaitmimic.{target}"
         elif target != package and target not in BASICS:
-            assert target in ALLOWED[package], f"{_rel(path)} imports gaitmimic.{target}"
+            assert target in {**ALLOWED, **ENTRIES}[package], f"{_rel(path)} imports gaitmimic.{target}"
 
 
 def _schema_keys() -> set[str]:
@@ -176,3 +178,13 @@ def test_docstrings_cite_only_what_exists():
         text = path.read_text()
         assert "INTERFACES.md" not in text, _rel(path)
         assert "events stage" not in text, f"{_rel(path)}: gait events are written by the marker stage"
+
+
+@pytest.mark.parametrize("script", sorted((PACKAGE.parent / "workflow_scripts").glob("*.py")), ids=lambda p: p.name)
+def test_every_workflow_script_runs_inside_the_job_frame(script):
+    """So that every failing job ends its log and stderr with its one-line message (gaitmimic.jobs)."""
+    tree = _tree(script)
+    withs = [node for node in tree.body if isinstance(node, ast.With)]
+    assert len(withs) == 1 and ast.unparse(withs[0].items[0].context_expr).startswith("job(snakemake"), script.name
+    others = [node for node in tree.body if not isinstance(node, (ast.With, ast.ImportFrom, ast.Expr))]
+    assert not others, f"{script.name}: statements outside the job frame"

@@ -74,11 +74,41 @@ def test_subject_yaml_names_static_and_skips_trials(tmp_path):
     assert subject.info["mass_kg"] == 70
 
 
-def test_ambiguous_static_trial_is_an_error(tmp_path):
-    _touch(tmp_path / "s1" / "static1.c3d")
-    _touch(tmp_path / "s1" / "static2.c3d")
-    with pytest.raises(InputError, match="several trials look static"):
-        discover_subjects(tmp_path, "(?i)static")
+def _discover(data_dir, pattern="(?i)static"):
+    skipped = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        subjects = discover_subjects(data_dir, pattern, skipped)
+    assert [str(w.message) for w in caught] == [s.reason for s in skipped], "each left-out subject is also a warning"
+    return [s.name for s in subjects], {s.name: s.reason for s in skipped}
+
+
+def test_a_bad_subject_is_left_out_with_its_reason_and_the_others_found(tmp_path):
+    """Discovery never raises for one subject: every unusable folder is reported in one pass."""
+    for name in ("good", "bad name", "sujet_\u00e9", "ambiguous", "broken_yaml", "python_tag", "static_only",
+                 "no_static"):
+        if name not in ("static_only",):
+            _touch(tmp_path / name / "walk01.c3d")
+        if name != "no_static":
+            _touch(tmp_path / name / "static01.c3d")
+    _touch(tmp_path / "ambiguous" / "static02.c3d")
+    (tmp_path / "broken_yaml" / "subject.yaml").write_text("mass_kg: [70\n")
+    marker = tmp_path / "executed"
+    (tmp_path / "python_tag" / "subject.yaml").write_text(
+        f"mass_kg: !!python/object/apply:os.system ['touch {marker}']\n")
+    found, skipped = _discover(tmp_path)
+    assert found == ["good"]
+    assert set(skipped) == {"bad name", "sujet_\u00e9", "ambiguous", "broken_yaml", "python_tag", "static_only", "no_static"}
+    assert "characters other than ASCII letters" in skipped["bad name"] and "Fix: rename the folder" in skipped["bad name"]
+    assert "'bad_name'" in skipped["bad name"]
+    assert "several trials look static" in skipped["ambiguous"]
+    assert "not valid YAML (line 2, column 1)" in skipped["broken_yaml"] and "Fix: fix the YAML syntax" in skipped["broken_yaml"]
+    tag = skipped["python_tag"]
+    assert "python/object/apply:os.system" in tag and "refused" in tag and "fix the YAML syntax" not in tag
+    assert not marker.exists(), "the Python tag executed nothing"
+    assert "has no walking trial" in skipped["static_only"] and str(tmp_path / "static_only") in skipped["static_only"]
+    assert "no static (standing calibration) trial" in skipped["no_static"]
+    assert str(tmp_path / "no_static") in skipped["no_static"] and "'no_static'" in skipped["no_static"]
 
 
 def test_bad_subject_yaml_names_file_and_key(tmp_path):
@@ -179,3 +209,16 @@ def test_removed_training_keys_say_what_replaces_them(repo_root, key):
     config["train"][key] = 8
     with pytest.raises(InputError, match=rf"train.{key}` was removed in 0.3.*Fix:.*(n_envs|worker processes)"):
         validate_config(config)
+
+
+def test_command_line_text_is_read_as_the_schema_type():
+    """Snakemake hands nested --config values over as text: `--config 'train={"total_steps": 300000}'`."""
+    config = validate_config({"train": {"total_steps": "300000", "learning_rate": "3e-4", "torch_threads": "null"},
+                              "evaluate": {"random_phases": "9", "zero_action_floor": "False"}})
+    assert config["train"]["total_steps"] == 300000 and isinstance(config["train"]["total_steps"], int)
+    assert config["train"]["learning_rate"] == pytest.approx(3e-4) and config["train"]["torch_threads"] is None
+    assert config["evaluate"]["random_phases"] == 9 and config["evaluate"]["zero_action_floor"] is False
+    with pytest.raises(InputError, match=r"key 'train.total_steps': '3e5x' is not of type 'integer'"):
+        validate_config({"train": {"total_steps": "3e5x"}})
+    with pytest.raises(InputError, match=r"key 'evaluate.random_phases': '9.5' is not of type 'integer'"):
+        validate_config({"evaluate": {"random_phases": "9.5"}})

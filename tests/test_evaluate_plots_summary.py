@@ -73,9 +73,15 @@ def test_metrics_json_and_summary_one_row_per_subject(tmp_path, ref):
     assert doc["zero_action"]["stride_length_m"] is None
     table = pd.read_csv(tmp_path / "s2.csv")
     assert list(table["policy"]) == ["policy", "zero_action"]
-    df = summary.write_summary([tmp_path / "s2.json", tmp_path / "s1.json"], tmp_path / "summary.csv")
-    back = pd.read_csv(tmp_path / "summary.csv")
-    assert list(back["subject"]) == ["s1", "s2"] and len(df) == 2
+    statuses = [summary.SubjectStatus("s2", "done", metrics_json=tmp_path / "s2.json"),
+                summary.SubjectStatus("s1", "done", metrics_json=tmp_path / "s1.json"),
+                summary.SubjectStatus("s0", "failed", "ik", "ik (subject=s0, trial=w): w.trc: no frames. Fix: x")]
+    df = summary.write_summary(statuses, tmp_path / "summary.csv", out_rst=tmp_path / "summary.rst")
+    back = pd.read_csv(tmp_path / "summary.csv").iloc[1:].reset_index(drop=True)
+    assert list(back["subject"]) == ["s1", "s2"] and len(df) == 3
+    assert df.loc[0, "status"] == "failed" and np.isnan(df.loc[0, "tracked_fraction"])
+    rst = (tmp_path / "summary.rst").read_text()
+    assert "   * - `s1`_\n     - done\n     - 1\n" in rst and "- ``s0``: failed at ik: ``ik (subject=s0" in rst
     assert back.loc[1, "tracked_fraction"] == pytest.approx(0.25, abs=1 / 120)
     assert back.loc[1, "zero_action_fall_rate"] == 1.0
     assert np.isnan(back.loc[0, "zero_action_tracked_fraction"])  # s1 has no floor rollouts

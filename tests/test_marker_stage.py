@@ -105,6 +105,19 @@ def test_missing_required_markers_lists_them():
     assert mset.name == "plugin_gait" and "SACR" in mapped.labels
 
 
+def test_a_labelled_marker_without_data_is_called_empty_not_absent():
+    labels = ["LASI", "RASI", "LPSI", "RPSI", "LTHI", "LKNE", "LTIB", "LANK", "LHEE", "LTOE", "RTHI", "RKNE", "RTIB",
+              "RANK", "RHEE", "RTOE"]
+    xyz = np.ones((5, len(labels), 3))
+    xyz[:, labels.index("RHEE")] = np.nan  # the label is there, every sample a gap
+    with pytest.raises(InputError) as info:
+        map_markers(MarkerTrial(labels=labels, xyz_m=xyz, rate_hz=100.0, source=None))
+    msg = str(info.value)
+    assert "required markers missing for marker set plugin_gait: RHEE" in msg
+    assert "RHEE is labelled in the file but without a single valid sample (every frame a gap)" in msg
+    assert "fill the empty trajectories" in msg
+
+
 def test_unknown_marker_names():
     with pytest.raises(InputError, match="match no known marker set"):
         detect_marker_set(["M1", "M2", "M3", "M4", "M5"])

@@ -3,18 +3,17 @@
 OpenSim's C++ log goes to the rule's log too (stdout/stderr file descriptors point at it).
 """
 
-from gaitmimic.opensim.runtime import redirect_output_to_log
+from gaitmimic.jobs import job
 
-redirect_output_to_log(snakemake.log[0])  # noqa: F821 (snakemake is injected)
+with job(snakemake, capture_fds=True):  # noqa: F821 (snakemake is injected)
+    from gaitmimic import settings
+    from gaitmimic.opensim.stage import run_ik
 
-from gaitmimic import settings  # noqa: E402
-from gaitmimic.opensim.stage import run_ik  # noqa: E402
-
-run_ik(
-    model_osim=snakemake.input.model,  # noqa: F821
-    trc=snakemake.input.trc,  # noqa: F821
-    out_mot=snakemake.output.mot,  # noqa: F821
-    out_summary=snakemake.output.summary,  # noqa: F821
-    model=settings.section("model", snakemake.params.model),  # noqa: F821
-    ik=settings.section("ik", snakemake.params.ik),  # noqa: F821
-)
+    run_ik(
+        model_osim=snakemake.input.model,  # noqa: F821
+        trc=snakemake.input.trc,  # noqa: F821
+        out_mot=snakemake.output.mot,  # noqa: F821
+        out_summary=snakemake.output.summary,  # noqa: F821
+        model=settings.section("model", snakemake.params.model),  # noqa: F821
+        ik=settings.section("ik", snakemake.params.ik),  # noqa: F821
+    )

@@ -1,22 +1,19 @@
 """Rule `markers`: one raw trial -> OpenSim-frame TRC, report JSON, gait events CSV, QC plot (gaitmimic.markers.stage)."""
 
-import logging
-import sys
+from gaitmimic.jobs import job
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+with job(snakemake):  # noqa: F821 (snakemake is injected)
+    from gaitmimic import settings
+    from gaitmimic.markers.stage import process_trial
 
-from gaitmimic import settings  # noqa: E402
-from gaitmimic.markers.stage import process_trial  # noqa: E402
-
-process_trial(
-    raw_path=snakemake.input.raw,  # noqa: F821
-    out_trc=snakemake.output.trc,  # noqa: F821
-    out_events_csv=snakemake.output.events,  # noqa: F821
-    out_json=snakemake.output.report,  # noqa: F821
-    out_qc_png=snakemake.output.qc,  # noqa: F821
-    markers=settings.section("markers", snakemake.params.markers),  # noqa: F821
-    events=settings.section("events", snakemake.params.events),  # noqa: F821
-    subject_info=dict(snakemake.params.subject_info),  # noqa: F821
-    is_static=bool(snakemake.params.is_static),  # noqa: F821
-)
+    process_trial(
+        raw_path=snakemake.input.raw,  # noqa: F821
+        out_trc=snakemake.output.trc,  # noqa: F821
+        out_events_csv=snakemake.output.events,  # noqa: F821
+        out_json=snakemake.output.report,  # noqa: F821
+        out_qc_png=snakemake.output.qc,  # noqa: F821
+        markers=settings.section("markers", snakemake.params.markers),  # noqa: F821
+        events=settings.section("events", snakemake.params.events),  # noqa: F821
+        subject_info=dict(snakemake.params.subject_info),  # noqa: F821
+        is_static=bool(snakemake.params.is_static),  # noqa: F821
+    )

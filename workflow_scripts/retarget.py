@@ -2,27 +2,24 @@
 centres npz, QC JSON). Library: gaitmimic.retarget.stage (write_subject_humanoid / run_retarget_stage). Each
 rule passes the part of the `retarget` section it depends on (params.retarget); the schema fills in the rest."""
 
-import logging
-import sys
+from gaitmimic.jobs import job
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+with job(snakemake):  # noqa: F821 (snakemake is injected)
+    from gaitmimic import settings
+    from gaitmimic.retarget.stage import run_retarget_stage, write_subject_humanoid
 
-from gaitmimic import settings  # noqa: E402
-from gaitmimic.retarget.stage import run_retarget_stage, write_subject_humanoid  # noqa: E402
-
-cfg = settings.section("retarget", snakemake.params.retarget)  # noqa: F821
-if snakemake.rule == "retarget_humanoid":  # noqa: F821
-    write_subject_humanoid(snakemake.input.osim, snakemake.output.xml, cfg)  # noqa: F821
-else:
-    run_retarget_stage(
-        osim_path=snakemake.input.osim,  # noqa: F821
-        mot_path=snakemake.input.mot,  # noqa: F821
-        humanoid_xml=snakemake.input.humanoid,  # noqa: F821
-        events_csv=snakemake.input.events,  # noqa: F821
-        markers_json=snakemake.input.markers_json,  # noqa: F821
-        out_npz=snakemake.output.npz,  # noqa: F821
-        out_centres=snakemake.output.centres,  # noqa: F821
-        out_report=snakemake.output.report,  # noqa: F821
-        cfg=cfg,
-    )
+    cfg = settings.section("retarget", snakemake.params.retarget)  # noqa: F821
+    if snakemake.rule == "retarget_humanoid":  # noqa: F821
+        write_subject_humanoid(snakemake.input.osim, snakemake.output.xml, cfg)  # noqa: F821
+    else:
+        run_retarget_stage(
+            osim_path=snakemake.input.osim,  # noqa: F821
+            mot_path=snakemake.input.mot,  # noqa: F821
+            humanoid_xml=snakemake.input.humanoid,  # noqa: F821
+            events_csv=snakemake.input.events,  # noqa: F821
+            markers_json=snakemake.input.markers_json,  # noqa: F821
+            out_npz=snakemake.output.npz,  # noqa: F821
+            out_centres=snakemake.output.centres,  # noqa: F821
+            out_report=snakemake.output.report,  # noqa: F821
+            cfg=cfg,
+        )

@@ -3,23 +3,22 @@
 OpenSim's C++ log goes to the rule's log too (stdout/stderr file descriptors point at it).
 """
 
-from gaitmimic.opensim.runtime import redirect_output_to_log
+from gaitmimic.jobs import job
 
-redirect_output_to_log(snakemake.log[0])  # noqa: F821 (snakemake is injected)
+with job(snakemake, capture_fds=True):  # noqa: F821 (snakemake is injected)
+    from gaitmimic import settings
+    from gaitmimic.opensim.stage import scale_subject
 
-from gaitmimic import settings  # noqa: E402
-from gaitmimic.opensim.stage import scale_subject  # noqa: E402
-
-info = snakemake.params.subject_info  # noqa: F821
-scale_subject(
-    static_trc=snakemake.input.static or None,  # noqa: F821
-    out_osim=snakemake.output.osim,  # noqa: F821
-    out_report=snakemake.output.report,  # noqa: F821
-    subject=snakemake.wildcards.subject,  # noqa: F821
-    mass_kg=info["mass_kg"],
-    height_m=info["height_m"],
-    model=settings.section("model", snakemake.params.model),  # noqa: F821
-    scale=settings.section("scale", snakemake.params.scale),  # noqa: F821
-    standing_trc=snakemake.input.standing or None,  # noqa: F821
-    standing_window_s=info["standing_window_s"],
-)
+    info = snakemake.params.subject_info  # noqa: F821
+    scale_subject(
+        static_trc=snakemake.input.static or None,  # noqa: F821
+        out_osim=snakemake.output.osim,  # noqa: F821
+        out_report=snakemake.output.report,  # noqa: F821
+        subject=snakemake.wildcards.subject,  # noqa: F821
+        mass_kg=info["mass_kg"],
+        height_m=info["height_m"],
+        model=settings.section("model", snakemake.params.model),  # noqa: F821
+        scale=settings.section("scale", snakemake.params.scale),  # noqa: F821
+        standing_trc=snakemake.input.standing or None,  # noqa: F821
+        standing_window_s=info["standing_window_s"],
+    )

@@ -1,12 +1,14 @@
-"""Rule `summary`: every subject's metrics.json -> results/summary.csv (gaitmimic.evaluate.summary)."""
+"""Rule `summary`: every subject's metrics.json and the subjects left out at discovery -> results/summary.csv,
+summary.html and the report's first-page table (gaitmimic.evaluate.summary.write_summary). When a job fails,
+the workflow's onerror handler writes the same files with every subject's status instead."""
 
-import logging
-import sys
+from gaitmimic.jobs import job
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+with job(snakemake) as log:  # noqa: F821 (snakemake is injected)
+    from gaitmimic.evaluate.summary import SubjectStatus, write_summary
 
-from gaitmimic.evaluate.summary import write_summary  # noqa: E402
-
-df = write_summary(list(snakemake.input.metrics), snakemake.output.csv, snakemake.output.html)  # noqa: F821
-logging.info("summary: %d subjects", len(df))
+    sm = snakemake  # noqa: F821
+    statuses = [SubjectStatus(name, "done", metrics_json=path) for name, path in zip(sm.params.subjects, sm.input.metrics)]
+    statuses += [SubjectStatus(name, "skipped", None, reason) for name, reason in sm.params.skipped]
+    df = write_summary(statuses, sm.output.csv, sm.output.html, sm.output.rst)
+    log.info("summary: %d subjects (%d left out at discovery)", len(df), len(sm.params.skipped))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from gaitmimic.errors import InputError
+from gaitmimic.atomic import write_text
 from gaitmimic.io.reports import read_json, write_table
+from gaitmimic.jobs import ERROR_MARK, failure_line
 
 #: Headline metrics, in table order: (key in metrics.json, column label).
 HEADLINE = [
@@ -58,6 +61,52 @@ def metrics_table(metrics: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: The pipeline's stages, in order; a subject's logs sit in ``logs/<stage>/`` (or ``logs/<stage>.log``).
+STAGES = ("markers", "scale", "ik", "retarget", "train", "evaluate")
+
+
+@dataclass(frozen=True)
+class SubjectStatus:
+    """One subject's line in ``summary.csv``: ``done``, ``failed`` (at ``stage``, with the job's one-line
+    message), ``skipped`` (left out at discovery, with the reason) or ``not finished`` (outputs missing
+    without a failure: an interrupted run, or a run of part of the workflow)."""
+
+    subject: str
+    status: str
+    stage: str | None = None
+    message: str = ""
+    metrics_json: Path | None = None  # read for the metric columns when it exists
+
+
+def subject_status(subject: str, subject_dir: str | Path, stage_outputs: dict[str, list[str]]) -> SubjectStatus:
+    """What became of ``subject`` (its results in ``subject_dir``), from its artifacts and job logs.
+
+    A job's failure line (:func:`gaitmimic.jobs.failure_line`) counts when the log is newer than the
+    subject's ``metrics.json`` (a later successful evaluation supersedes it); the earliest stage with one
+    is where the subject failed. ``stage_outputs``: {stage: every output of that stage} for this subject.
+    """
+    subject_dir = Path(subject_dir)
+    metrics = subject_dir / "eval" / "metrics.json"
+    done_at = metrics.stat().st_mtime if metrics.exists() else float("-inf")
+    failed: dict[str, str] = {}
+    logs = subject_dir / "logs"
+    for log in sorted(logs.rglob("*.log")) if logs.is_dir() else ():
+        stage = log.relative_to(logs).parts[0].removesuffix(".log")
+        line = failure_line(log) if log.stat().st_mtime > done_at else None
+        if line and stage not in failed:
+            failed[stage] = line.removeprefix(ERROR_MARK)
+    found = metrics if metrics.exists() else None
+    for stage in sorted(failed, key=lambda st: STAGES.index(st) if st in STAGES else len(STAGES)):
+        return SubjectStatus(subject, "failed", stage, failed[stage], found)
+    for stage in STAGES:
+        missing = [f for f in stage_outputs.get(stage, []) if not Path(f).exists()]
+        if missing:
+            return SubjectStatus(subject, "not finished", stage,
+                                 f"{len(missing)} output(s) of the {stage} stage missing, e.g. {missing[0]} (the run "
+                                 "was stopped before it, or only part of the workflow was run)", found)
+    return SubjectStatus(subject, "done", None, "", found)
+
+
 def summary_row(metrics: dict) -> dict:
     """One ``summary.csv`` row from a subject's ``metrics.json``."""
     m = metrics["policy"]
@@ -68,15 +117,23 @@ def summary_row(metrics: dict) -> dict:
     return row
 
 
-def write_summary(metrics_jsons: list[str | Path], out_csv: str | Path, out_html: str | Path | None = None) -> pd.DataFrame:
-    """``summary.csv``: one row per subject, sorted by subject name (and the same table as HTML)."""
+def write_summary(statuses: list[SubjectStatus], out_csv: str | Path, out_html: str | Path | None = None,
+                  out_rst: str | Path | None = None) -> pd.DataFrame:
+    """``summary.csv``: one row per subject found, sorted by name: its status (stage and one-line message
+    when it failed or was skipped) and the metrics of those evaluated. Also the same table as HTML, and as
+    reStructuredText for the report's first page (subjects linked to their report category)."""
     rows = []
-    for path in metrics_jsons:
-        try:
-            rows.append(summary_row(read_json(path)))
-        except KeyError as exc:
-            raise InputError(path, f"metrics lack {exc}", "rerun the evaluate rule for this subject") from exc
-    df = pd.DataFrame(rows)
+    for st in statuses:
+        row = {"subject": st.subject, "status": st.status, "failed_stage": st.stage, "message": st.message}
+        if st.metrics_json is not None:
+            try:
+                row.update({k: v for k, v in summary_row(read_json(st.metrics_json)).items() if k != "subject"})
+            except KeyError as exc:
+                raise InputError(st.metrics_json, f"metrics lack {exc}", "rerun the evaluate rule for this subject") from exc
+        rows.append(row)
+    columns = ["subject", "status", "failed_stage", "message", "episode_s", "n_rollouts",
+               *(label for _, label in HEADLINE), *(f"zero_action_{k}" for k in FLOOR)]
+    df = pd.DataFrame(rows, columns=columns)
     if len(df):
         df = df.sort_values("subject").reset_index(drop=True)
     write_table(out_csv, df)
@@ -84,7 +141,44 @@ def write_summary(metrics_jsons: list[str | Path], out_csv: str | Path, out_html
         from gaitmimic.evaluate.report_html import table_page
 
         table_page(df, out_html, "Summary: one row per subject", transpose=True,
-                   note="tracked_fraction: share of each evaluation episode tracked before the CoMic error threshold "
+                   note="status: done, failed (at failed_stage, with the job's message), skipped (left out when the "
+                        "subjects were found, with the reason) or not finished. "
+                        "tracked_fraction: share of each evaluation episode tracked before the CoMic error threshold "
                         "or a fall (1 = all). RMSE in degrees, key-body error in cm, ratios simulated / reference. "
                         "zero_action_*: PD tracking of the reference without the policy (floor).")
+    if out_rst is not None:
+        write_text(out_rst, report_table_rst(df))
     return df
+
+
+#: The columns of the report's first-page table: (summary.csv column, heading).
+REPORT_COLUMNS = [("status", "status"), ("tracked_fraction", "tracked fraction"), ("fall_rate", "fall rate"),
+                  ("joint_rmse_deg", "joint RMSE (deg)"), ("forward_speed_ratio", "speed ratio")]
+
+
+def report_table_rst(df: pd.DataFrame) -> str:
+    """The summary as an RST list-table: subject (a link to its report category when it finished), status,
+    tracked fraction, falls, RMSE, speed; the message of a failed or skipped subject below the table."""
+    def cell(v):
+        if v is None or (isinstance(v, float) and not math.isfinite(v)):
+            return "n/a"
+        return f"{v:.3g}" if isinstance(v, float) else str(v).replace("|", "/")
+
+    lines = [".. list-table:: Subjects", "   :header-rows: 1", "",
+             "   * - subject", *(f"     - {head}" for _, head in REPORT_COLUMNS)]
+    notes = []
+    for row in df.to_dict("records"):
+        name = str(row["subject"])
+        link = f"`{name}`_" if row["status"] == "done" else f"``{name}``"
+        status = row["status"] + (f" at {row['failed_stage']}" if isinstance(row["failed_stage"], str) else "")
+        lines += [f"   * - {link}", f"     - {status}", *(f"     - {cell(row[col])}" for col, _ in REPORT_COLUMNS[1:])]
+        if row["status"] != "done":
+            where = f" at {row['failed_stage']}" if isinstance(row["failed_stage"], str) else ""
+            message = " ".join(str(row["message"]).replace("``", "` `").split())
+            notes.append(f"- ``{name}``: {row['status']}{where}: ``{message}``")
+    if not len(df):
+        lines += ["   * - (no subject found)", *("     - " for _ in REPORT_COLUMNS)]
+    text = "\n".join(lines) + "\n"
+    if notes:
+        text += "\n" + "\n".join(notes) + "\n"
+    return text

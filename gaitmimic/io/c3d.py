@@ -36,6 +36,17 @@ def _param(params: dict, group: str, name: str, default=None):
         return default
 
 
+def _point_scale(params: dict, path: Path) -> float:
+    """Metres per POINT unit. An absent or empty POINT:UNITS (some BTS exports write an empty list) is
+    read as millimetres, the C3D default, with a warning; the marker stage's height checks catch a file
+    that is really in metres."""
+    units = [str(u).strip() for u in np.asarray(_param(params, "POINT", "UNITS", []) or [], dtype=object).ravel()]
+    if not units or not units[0]:
+        log.warning("%s: POINT:UNITS is empty; millimetres assumed", path)
+        return 1e-3
+    return _units_to_m(units[0], path)
+
+
 def _units_to_m(units: str, path: Path) -> float:
     scale = unit_to_m(units)
     if scale is None:
@@ -98,7 +109,7 @@ def _read_force_plates(c3d, params: dict, path: Path) -> list[ForcePlate]:
     except Exception as exc:  # malformed FORCE_PLATFORM group: plates are optional
         log.warning("%s: FORCE_PLATFORM group unreadable (%s); force plates ignored", path, exc)
         return []
-    corner_scale = _units_to_m(str(_param(params, "POINT", "UNITS", ["mm"])[0]), path)
+    corner_scale = _point_scale(params, path)
     plates = []
     for p in range(used):
         ch = channel[:, p] - 1  # 1-based analog channel numbers
@@ -114,6 +125,17 @@ def _read_force_plates(c3d, params: dict, path: Path) -> list[ForcePlate]:
                                  origin_m=origin[:, p] * corner_scale,
                                  force_n=force, moment_nm=moment, rate_hz=a_rate))
     return plates
+
+
+def _sniff(head: bytes) -> tuple[str, str]:
+    """What a file that is not a C3D looks like: (' but ...' for the problem, the fix)."""
+    from gaitmimic.io.trc import looks_like_trc
+
+    if looks_like_trc(head):
+        return ": it is an OpenSim/Motion Analysis TRC text file named .c3d", "rename it to .trc"
+    if not head:
+        return ": the file is empty", "re-export the trial from the capture software, or remove this file"
+    return "", "export the trial as C3D from the capture software, or remove this file"
 
 
 def _expected_size(head: bytes, param_head: bytes) -> tuple[int, int] | None:
@@ -141,8 +163,8 @@ def read_c3d(path: str | Path, *, with_analogs: bool = True) -> MarkerTrial:
         head = fh.read(512)
         # C3D header: byte 0 = pointer to the parameter block, byte 1 = 0x50 (the C3D key).
         if len(head) < 512 or head[1] != 0x50:
-            raise InputError(path, "not a C3D file (missing the C3D header key byte 0x50)",
-                             "export the trial as C3D from the capture software, or remove this file")
+            what = _sniff(head)
+            raise InputError(path, f"not a C3D file (missing the C3D header key byte 0x50){what[0]}", what[1])
         fh.seek((max(head[0], 1) - 1) * 512)
         param_head = fh.read(4)
     expected_bytes = _expected_size(head, param_head)
@@ -170,7 +192,7 @@ def read_c3d(path: str | Path, *, with_analogs: bool = True) -> MarkerTrial:
     rate = float(np.asarray(_param(params, "POINT", "RATE", [header["points"]["frame_rate"]])).ravel()[0])
     if not rate > 0:
         rate = float(header["points"]["frame_rate"])
-    scale = _units_to_m(str((_param(params, "POINT", "UNITS", ["mm"]) or ["mm"])[0]), path)
+    scale = _point_scale(params, path)
     labels_raw = list(_param(params, "POINT", "LABELS", []))
     for extra in ("LABELS2", "LABELS3", "LABELS4"):
         labels_raw += list(_param(params, "POINT", extra, []) or [])

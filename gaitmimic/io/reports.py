@@ -12,7 +12,7 @@ from typing import Any
 from gaitmimic.atomic import atomic_path, write_text
 from gaitmimic.errors import InputError
 
-__all__ = ["read_json", "write_json", "write_table"]
+__all__ = ["read_json", "read_table", "write_json", "write_table"]
 
 
 def write_json(path: str | Path, data: Any, indent: int | None = 2) -> Path:
@@ -37,3 +37,21 @@ def write_table(path: str | Path, table, float_format: str = "%.4g") -> Path:
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False, float_format=float_format)
     return Path(path)
+
+
+def read_table(path: str | Path, columns: tuple[str, ...] = ()):
+    """Read a CSV table as a pandas DataFrame; :class:`InputError` naming the file when it is missing,
+    not CSV, or lacks one of ``columns``."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "table not found", "run the stage that writes it first")
+    try:
+        table = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"not a readable CSV table ({exc})", "delete it and rerun the stage that writes it") from exc
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise InputError(path, f"the table lacks the columns {missing}", "delete it and rerun the stage that writes it")
+    return table

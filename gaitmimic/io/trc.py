@@ -45,6 +45,11 @@ def _num(cell: str) -> float:
     return float(cell)
 
 
+def looks_like_trc(head: bytes) -> bool:
+    """Whether the first bytes of a file are a TRC header (a TRC named otherwise is then recognised)."""
+    return head.lstrip(b"\xef\xbb\xbf").startswith(b"PathFileType")
+
+
 def read_trc(path: str | Path) -> MarkerTrial:
     """Read a TRC file into a :class:`MarkerTrial` (meters, NaN gaps, file's own axes)."""
     path = Path(path)

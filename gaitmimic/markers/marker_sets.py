@@ -149,7 +149,16 @@ def map_markers(trial: MarkerTrial, marker_set: str = "auto", overrides: dict[st
         if not any(all(n in present for n in alt) for alt in alternatives):
             missing.append(" or ".join("+".join(alt) for alt in alternatives))
     if missing:
-        raise InputError(path, f"required markers missing for marker set {mset.name}: {', '.join(missing)}",
+        wanted = {n for alternatives in mset.required for alt in alternatives for n in alt}
+        empty = sorted((set(dst) - present) & wanted)  # labelled in the file, but every sample is a gap
+        problem = f"required markers missing for marker set {mset.name}: {', '.join(missing)}"
+        if empty:
+            problem += (f"; of these, {', '.join(empty)} {'is' if len(empty) == 1 else 'are'} labelled in the file "
+                        "but without a single valid sample (every frame a gap)")
+        raise InputError(path, problem,
+                         "check the marker labels (map lab names with lab_to_model_markers in "
+                         "data/<subject>/subject.yaml), re-label the trial, or fill the empty trajectories in "
+                         "the capture software" if empty else
                          "check the marker labels (map lab names with lab_to_model_markers in "
                          "data/<subject>/subject.yaml) or re-label the trial")
     return mapped, mset

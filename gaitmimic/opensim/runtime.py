@@ -16,19 +16,6 @@ from typing import Iterator
 from gaitmimic.errors import InputError
 
 
-def redirect_output_to_log(log_path: str | Path) -> None:
-    """Send this process's stdout/stderr (OpenSim's C++ console sink included) and Python logging to
-    ``log_path``: a workflow job's whole story then sits in its rule's log."""
-    import logging
-    import sys
-
-    log = open(log_path, "w", buffering=1)
-    os.dup2(log.fileno(), 1)
-    os.dup2(log.fileno(), 2)
-    sys.stdout = sys.stderr = log
-    logging.basicConfig(stream=log, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True)
-
-
 def force_c_locale() -> None:
     """Make number parsing/printing locale-independent (OpenSim needs '.' as decimal mark)."""
     os.environ["LC_NUMERIC"] = "C"

@@ -16,6 +16,8 @@ from gaitmimic.config import load_subject_yaml
 from gaitmimic.errors import InputError
 
 TRIAL_SUFFIXES = (".c3d", ".trc")
+#: Stems of per-subject results that sit beside the trials' own (reference/mean_cycle.npz).
+RESERVED_TRIAL_NAMES = ("mean_cycle",)
 #: Names a wildcard may take: no '/', nothing a shell or Snakemake would misread.
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.\-]*"
 
@@ -47,6 +49,9 @@ def _trial_files(folder: Path) -> dict[str, Path]:
                 raise InputError(path, f"two raw files share the trial name '{path.stem}'", "rename or remove one of them")
             if not re.fullmatch(NAME_PATTERN, path.stem):
                 raise InputError(path, "the trial name has characters other than letters, digits, '_', '.', '-'", "rename the file")
+            if path.stem in RESERVED_TRIAL_NAMES:
+                raise InputError(path, f"'{path.stem}' is the name of a result the pipeline writes per subject",
+                                 "rename the file")
             files[path.stem] = path
     return files
 

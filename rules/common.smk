@@ -86,8 +86,16 @@ def subject_ik_mots(wildcards):
     return [res(wildcards.subject, "ik", f"{t}.mot") for t in dynamic_trials(wildcards.subject)]
 
 
-def subject_references(wildcards):
+def subject_trial_references(wildcards):
+    """Every walking trial's reference npz."""
     return [res(wildcards.subject, "reference", f"{t}.npz") for t in dynamic_trials(wildcards.subject)]
+
+
+def subject_references(wildcards):
+    """What the task imitates (task.reference): every trial's reference, or the subject's mean cycle."""
+    if config["task"]["reference"] == "mean_cycle":
+        return [res(wildcards.subject, "reference", "mean_cycle.npz")]
+    return subject_trial_references(wildcards)
 
 
 def code_version(script):
@@ -107,7 +115,8 @@ def subject_stage_outputs(subject):
         "scale": [res(subject, "model", f"{subject}.osim")],
         "ik": [res(subject, "ik", f"{t}.mot") for t in s.dynamic_trials],
         "retarget": [res(subject, "reference", f"{t}.npz") for t in s.dynamic_trials]
-                    + [res(subject, "reference", f"{t}_playback.mp4") for t in s.dynamic_trials],
+                    + [res(subject, "reference", f"{t}_playback.mp4") for t in s.dynamic_trials]
+                    + [res(subject, "reference", "mean_cycle.npz")],
         "train": [res(subject, "policy", "model.zip")],
         "evaluate": [res(subject, "eval", "metrics.json")],
     }

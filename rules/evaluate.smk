@@ -86,7 +86,8 @@ rule eval_plots:
     # The gait-lab figures of one subject in one job: joint angles over the gait cycle, the learning
     # curve, IK marker error and gait events (every walking trial).
     input:
-        references=subject_references,
+        references=subject_trial_references,  # the subject's own cycles: the band of the gait-cycle figure
+        humanoid=res("{subject}", "reference", "humanoid.xml"),  # foot-floor contact: the one event rule
         rollouts=res("{subject}", "eval", "rollouts.npz"),
         progress=res("{subject}", "policy", "progress.csv"),
         train_info=res("{subject}", "policy", "train_info.json"),  # the training episode length

@@ -1,8 +1,9 @@
 # Retarget stage (owner: retarget). Per subject: the humanoid (suite humanoid, widened ranges, scaled to
 # the subject's OpenSim model); per walking trial: the reference motion npz, the OpenSim joint centres and a
 # QC report; then, in a job of its own (a new video size must not retrain every policy), a kinematic playback
-# video with the joint centres drawn as spheres. Library: gaitmimic.retarget.stage (retarget_humanoid, retarget),
-# gaitmimic.retarget.playback (retarget_playback).
+# video with the joint centres drawn as spheres; per subject, the mean gait cycle over every walking trial.
+# Library: gaitmimic.retarget.stage (retarget_humanoid, retarget), gaitmimic.retarget.playback
+# (retarget_playback), gaitmimic.retarget.mean_cycle (retarget_mean_cycle).
 # Code changes to the stage's modules rerun it through the `code` param (see code_version in common.smk).
 
 rule retarget_humanoid:
@@ -36,7 +37,7 @@ rule retarget:
         centres=res("{subject}", "reference", "{trial}_joint_centres.npz"),
         report=res("{subject}", "reference", "{trial}_retarget.json"),
     params:
-        retarget={k: v for k, v in config["retarget"].items() if k != "playback_video"},
+        retarget={k: v for k, v in config["retarget"].items() if k not in ("playback_video", "mean_cycle")},
         code=code_version("retarget.py"),
     log:
         res("{subject}", "logs", "retarget", "{trial}.log"),
@@ -72,3 +73,25 @@ rule retarget_playback:
         runtime=10,
     script:
         "../workflow_scripts/retarget_playback.py"
+
+
+rule retarget_mean_cycle:
+    # The subject's mean gait cycle, exactly periodic, from every complete cycle of every walking trial
+    # (what the task imitates with task.reference: mean_cycle), and its report (cycles, speed, cadence, SD).
+    input:
+        references=subject_trial_references,
+        humanoid=res("{subject}", "reference", "humanoid.xml"),
+    output:
+        npz=res("{subject}", "reference", "mean_cycle.npz"),
+        report=res("{subject}", "reference", "mean_cycle.json"),
+    params:
+        mean_cycle=config["retarget"]["mean_cycle"],
+        code=code_version("retarget_mean_cycle.py"),
+    log:
+        res("{subject}", "logs", "retarget", "mean_cycle.log"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow_scripts/retarget_mean_cycle.py"

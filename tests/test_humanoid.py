@@ -57,7 +57,7 @@ def test_scaled_humanoid_matches_subject_segments(tmp_path):
         assert masses[group] == pytest.approx(kg, rel=1e-6)
     assert sum(model.body_mass) == pytest.approx(72.0, rel=1e-6)
     # standing: feet flat on the floor when the root is at its neutral height
-    from gaitmimic.retarget.grounding import foot_points
+    from gaitmimic.sim.contact import foot_points
 
     qpos = np.zeros((1, 28))
     qpos[0, 3] = 1.0

@@ -147,3 +147,47 @@ def test_sagittal_plane_reference_keeps_flexion_and_drops_the_rest(demo):
     with pytest.raises(ValueError, match="planes"):
         pipeline.retarget_trial(demo["osim"], DEMO / "walk01_truth.mot", demo["xml"],
                                 demo["events"], cfg=settings.section("retarget", {"planes": "frontal"}))
+
+
+def test_foot_contact_events_match_the_demo_truth_and_the_report_says_so(demo):
+    """The one event rule (foot-floor contact, gaitmimic.sim.contact) on the retargeted demo humanoid against the
+    demo's true events; the retarget report carries the same comparison (issue 21)."""
+    from gaitmimic.sim import contact
+
+    ref, model = demo["ref"], demo["model"]
+    truth = pd.read_csv(DEMO / "walk01_truth_events.csv")
+    c = contact.foot_contacts(model, ref.qpos)
+    for side in ("right", "left"):
+        strikes, offs = contact.contact_events(c[side[0]])
+        for name, found in (("heel_strike", strikes), ("toe_off", offs)):
+            true_t = truth[(truth.side == side) & (truth.event == name)].time_s.to_numpy()
+            err = [float(np.min(np.abs(found * ref.dt - t))) for t in true_t if t > 2 * ref.dt]
+            print(side, name, "errors (frames):", np.round(np.array(err) / ref.dt, 1))
+            # Heel strikes within 2 control frames. The humanoid's foot is one rigid, toe-less capsule: it
+            # leaves the floor before the true toe off (at the toe tip), measured 1.9-3.3 frames (5-7 % of
+            # the cycle) here; the limit says that much, not more.
+            limit = 2 if name == "heel_strike" else 4
+            assert len(err) >= 4 and max(err) <= (limit + 0.01) * ref.dt, (side, name, err)
+    timing = demo["result"].report["contact_timing"]
+    for side in ("right", "left"):
+        row = timing[side]
+        assert abs(row["heel_strike_offset_pct"]) <= 5 and -9 <= row["toe_off_offset_pct"] <= 0, row
+        assert abs(row["humanoid_stance_pct"] - row["subject_stance_pct"]) <= 8, row
+
+
+def test_gait_cycle_metrics_measure_a_known_delay(demo):
+    """A simulated walk that is the reference two frames late: heel strikes 2 frames (about 4.4 % of the
+    45-frame cycle) late, the same stance, and the same curves over the cycle (each cut at its own heel
+    strikes, which is what cycle normalization is for)."""
+    from gaitmimic.evaluate.gait import gait_cycle_metrics
+
+    ref, model = demo["ref"], demo["model"]
+    late = np.concatenate([ref.qpos[:1].repeat(2, axis=0), ref.qpos[:-2]])
+    m = gait_cycle_metrics(model, [(late, ref.qpos)])
+    period = float(np.mean(np.diff(ref.cycle_starts)))
+    assert m["heel_strike_timing_bias_pct"] == pytest.approx(100 * 2 / period, abs=0.5)
+    assert m["heel_strike_timing_error_pct"] == pytest.approx(100 * 2 / period, abs=0.5)
+    assert m["stance_pct_difference"] < 1.5
+    same = gait_cycle_metrics(model, [(ref.qpos, ref.qpos)])
+    assert same["heel_strike_timing_error_pct"] == 0 and same["cycle_rmse_sagittal_deg"] < 1e-9
+    assert m["cycle_rmse_sagittal_deg"] < 1e-6

@@ -18,7 +18,7 @@ from gaitmimic import settings  # noqa: E402
 from gaitmimic.io.reference import FIELDS, read_joint_centres, read_reference  # noqa: E402
 from gaitmimic.retarget import checks, gait_phase, grounding, opensim_kinematics, playback, stage as pipeline  # noqa: E402
 from gaitmimic.retarget.reference import loop_reference  # noqa: E402
-from gaitmimic.sim import humanoid  # noqa: E402
+from gaitmimic.sim import contact, humanoid  # noqa: E402
 
 CFG = settings.section("retarget")
 
@@ -80,7 +80,7 @@ def test_feet_grounded_without_sliding(walk):
     model, ref, stance = walk["model"], walk["ref"], walk["stance"]
     slides = grounding.stance_sliding(model, ref.qpos, stance)
     pen = grounding.penetration_m(model, ref.qpos)
-    pts = grounding.foot_points(model, ref.qpos)
+    pts = contact.foot_points(model, ref.qpos)
     lowest = np.min(np.concatenate([P[:, :, 2] for P in pts.values()], axis=1), axis=1)
     print("stance sliding (cm):", [round(100 * s["sliding_m"], 2) for s in slides],
           f"penetration {100 * pen:.3f} cm, lowest foot point per frame {100 * lowest.min():.3f}..{100 * lowest.max():.3f} cm")

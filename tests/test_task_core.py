@@ -98,3 +98,25 @@ def test_reset_of_one_humanoid_leaves_the_others(subject):
     np.testing.assert_array_equal(core.datas[2].qpos, before[2])
     np.testing.assert_allclose(core.datas[1].qpos, core.r_qpos[core.frame([1])[0]], atol=1e-12)
     np.testing.assert_allclose(core.observe([1]), core.observe()[1:2])
+
+
+def test_a_push_trial_pushes_the_torso_for_its_duration_only(subject):
+    """reset(options={"push": ...}): the torso gets the force from the push's first step for its duration,
+    in an evaluation core too, and nothing before or after; the pushed humanoid ends up elsewhere."""
+    xml, refs = subject
+    core = make_core(xml, refs, settings.section("task"), [3, 3], evaluation=True)
+    rate = core.rate_hz
+    push = {"at_s": 5 / rate, "duration_s": 3 / rate, "force_n": [0.0, 150.0, 0.0]}
+    core.reset(0, {"phase": 0.0, "reference_index": 0, "push": push})
+    core.reset(1, {"phase": 0.0, "reference_index": 0})
+    torso = core.torso
+    seen = []
+    for _ in range(12):
+        core.apply_actions(np.zeros((2, core.nu)))
+        seen.append((core.xfrc[0][torso, :3].copy(), core.xfrc[1][torso, :3].copy()))
+        core.step_physics()
+        core.after_physics()
+    pushed = [k for k, (f0, _) in enumerate(seen) if np.any(f0)]
+    assert pushed == [5, 6, 7] and all(np.allclose(seen[k][0], [0, 150, 0]) for k in pushed)
+    assert not any(np.any(f1) for _, f1 in seen), "the other humanoid is not pushed"
+    assert core.datas[0].qpos[1] - core.datas[1].qpos[1] > 0.005, "pushed along +y"

@@ -124,6 +124,22 @@ def test_training_setting_reruns_training_and_evaluation_only(work):
     assert not rules_of(jobs) & UPSTREAM, f"nothing upstream of training: {sorted(rules_of(jobs) & UPSTREAM)}"
 
 
+def test_mean_cycle_reference_trains_on_the_mean_cycle_and_redoes_nothing_upstream(work):
+    write_tiny_config(work, {"task": {"reference": "mean_cycle"}})
+    try:
+        proc = snakemake(work, "--dry-run")
+    finally:
+        write_tiny_config(work)
+    text = proc.stdout + proc.stderr
+    train = [b for b in re.split(r"\n(?=(?:local)?rule \w+:)", text) if b.startswith("rule train:")]
+    assert len(train) == 2 and all(re.search(r"input: \S+/reference/humanoid.xml, \S+/reference/mean_cycle.npz\n", b)
+                                   for b in train), train
+    jobs = planned_with(work, {"task": {"reference": "mean_cycle"}})
+    assert not rules_of(jobs) & (UPSTREAM | {"retarget_mean_cycle"}), "the mean cycle was already built"
+    mean = json.loads((work / "results" / "s1" / "reference" / "mean_cycle.json").read_text())
+    assert mean["cycles"] == 5 and mean["seam_position_jump"] < 1e-9 and mean["seam_velocity_jump"] < 1e-9
+
+
 def test_filter_cutoff_reruns_from_the_marker_stage_down(work):
     jobs = planned_with(work, {"markers": {"filter": {"cutoff_hz": 8.0}}})
     assert jobs[("markers", "s1")] == 2 and jobs[("markers", "s2")] == 2
@@ -138,7 +154,8 @@ def test_playback_video_setting_rerenders_only_the_playback_videos(work):
 
 #: The workflow script of each rule (rules/*.smk): its imports decide the rule's code version.
 RULE_SCRIPTS = {"markers": "markers", "scale": "scale", "ik": "ik", "retarget_humanoid": "retarget",
-                "retarget": "retarget", "retarget_playback": "retarget_playback", "train": "train",
+                "retarget": "retarget", "retarget_playback": "retarget_playback", "retarget_mean_cycle": "retarget_mean_cycle",
+                "train": "train",
                 "evaluate": "evaluate", "eval_video": "eval_video", "eval_plots": "eval_plots", "summary": "summary"}
 def _workflow_copy(tmp_path: Path) -> Path:
     copy = tmp_path / "workflow"
@@ -161,7 +178,8 @@ def _rules_with_changed_params(work: Path, snakefile: Path) -> set[str]:
 #: Module edited -> the rules whose scripts import it (worked out by hand from the imports, not by the
 #: import-graph code under test), and rules that must not rerun at all.
 CODE_EDITS = [
-    ("retarget/__init__.py", {"retarget_humanoid", "retarget", "retarget_playback"}, {"markers", "scale", "ik"}),
+    ("retarget/__init__.py", {"retarget_humanoid", "retarget", "retarget_playback", "retarget_mean_cycle"},
+     {"markers", "scale", "ik"}),
     ("train/vec_env.py", {"train", "evaluate"}, UPSTREAM),  # evaluate loads the policy through train.stage
     ("sim/render.py", {"retarget_playback", "eval_video"}, {"retarget", "train", "evaluate", "eval_plots"}),
     ("evaluate/plots.py", {"eval_plots"}, {"evaluate", "eval_video", "train"}),

@@ -17,7 +17,8 @@ SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 TINY_CONFIG: dict = {
     "train": {"total_steps": 512, "n_envs": 4, "n_steps": 128, "batch_size": 64, "n_epochs": 1,
               "checkpoint_every_steps": 256, "net_arch": {"pi": [32, 32], "vf": [32, 32]}},
-    "evaluate": {"episode_s": 1.0, "random_phases": 1, "video": {"width": 160, "height": 120, "fps": 10.0}},
+    "evaluate": {"episode_s": 1.0, "random_phases": 1, "push_trials": {"episodes": 2},
+                 "video": {"width": 160, "height": 120, "fps": 10.0}},
     "retarget": {"playback_video": {"width": 160, "height": 120, "fps": 10.0, "max_seconds": 1.0}},
 }
 

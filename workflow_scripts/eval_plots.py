@@ -20,4 +20,5 @@ with job(snakemake):  # noqa: F821 (snakemake is injected)
         out_learning_curve=sm.output.learning_curve,
         out_ik=sm.output.ik,
         out_events=sm.output.events,
+        humanoid_xml=sm.input.humanoid,
     )

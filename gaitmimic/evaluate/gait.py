@@ -98,3 +98,78 @@ def normalize_cycles(signal: np.ndarray, cycle_starts: np.ndarray, n_points: int
         t = np.arange(a, b + 1)
         out.append(np.interp(a + pct * (b - a), t, signal[a : b + 1]))
     return np.asarray(out).reshape(len(out), n_points)
+
+
+#: The clinical angles compared over the normalized gait cycle (sagittal hip, knee, ankle, both sides).
+CYCLE_ANGLES = ("hip_flexion_r", "hip_flexion_l", "knee_flexion_r", "knee_flexion_l",
+                "ankle_dorsiflexion_r", "ankle_dorsiflexion_l")
+
+
+def contact_cycles(model, qpos: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per side ("r", "l"): (contact (T,), heel strikes, toe offs) of the humanoid states ``qpos`` by the one
+    foot-floor contact rule (:mod:`gaitmimic.sim.contact`)."""
+    from gaitmimic.sim.contact import contact_events, foot_contacts
+
+    return {side: (c, *contact_events(c)) for side, c in foot_contacts(model, qpos).items()}
+
+
+def _shares(contact: np.ndarray, strikes: np.ndarray) -> list[float]:
+    return [float(np.mean(contact[a:b])) for a, b in zip(strikes[:-1], strikes[1:]) if b > a]
+
+
+def gait_cycle_metrics(model, pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict:
+    """A gait lab's comparison of simulated and reference walking over the gait cycle.
+
+    ``pairs``: (simulated qpos, reference qpos) per episode, the same frames (before any fall). Both are cut
+    into cycles by the same foot-floor contact rule. Returns stance % per side (simulated and reference,
+    over complete cycles), the heel-strike timing error (each simulated heel strike against the reference's
+    nearest one of the same side, % of the reference cycle; mean absolute and mean signed, + = late), and the
+    RMSE (deg) between the mean cycle-normalized curves of :data:`CYCLE_ANGLES` (cycles from right heel strike
+    to right heel strike). NaN where no complete cycle was simulated.
+    """
+    share = {k: [] for k in ("sim_r", "sim_l", "ref_r", "ref_l")}
+    timing: list[float] = []
+    curves: dict[str, dict[str, list]] = {"sim": {a: [] for a in CYCLE_ANGLES}, "ref": {a: [] for a in CYCLE_ANGLES}}
+    n_cycles = 0
+    for sim_q, ref_q in pairs:
+        if len(sim_q) < 3:
+            continue
+        cyc = {"sim": contact_cycles(model, sim_q), "ref": contact_cycles(model, ref_q)}
+        for side in ("r", "l"):
+            for who in ("sim", "ref"):
+                c, strikes, _ = cyc[who][side]
+                share[f"{who}_{side}"] += _shares(c, strikes)
+            s_hs, r_hs = cyc["sim"][side][1], cyc["ref"][side][1]
+            if len(r_hs) >= 2:
+                period = float(np.mean(np.diff(r_hs)))
+                for h in s_hs:
+                    k = int(np.argmin(np.abs(r_hs - h)))
+                    if abs(h - r_hs[k]) <= period / 2:
+                        timing.append(100.0 * float(h - r_hs[k]) / period)
+        for who, q in (("sim", sim_q), ("ref", ref_q)):
+            strikes = cyc[who]["r"][1]
+            if len(strikes) < 2:
+                continue
+            angles = clinical_angles_deg(q)
+            for a in CYCLE_ANGLES:
+                curves[who][a].append(normalize_cycles(angles[a], strikes))
+            n_cycles += (len(strikes) - 1) if who == "sim" else 0
+    pct = lambda v: 100.0 * float(np.mean(v)) if v else float("nan")  # noqa: E731
+    rmse = {}
+    for a in CYCLE_ANGLES:
+        sim_c = np.concatenate(curves["sim"][a]) if curves["sim"][a] else np.zeros((0, 101))
+        ref_c = np.concatenate(curves["ref"][a]) if curves["ref"][a] else np.zeros((0, 101))
+        rmse[a] = float(np.sqrt(np.mean((sim_c.mean(0) - ref_c.mean(0)) ** 2))) if len(sim_c) and len(ref_c) else float("nan")
+    finite = [v for v in rmse.values() if np.isfinite(v)]
+    out = {
+        "simulated_cycles": int(n_cycles),
+        "stance_pct_right": pct(share["sim_r"]), "reference_stance_pct_right": pct(share["ref_r"]),
+        "stance_pct_left": pct(share["sim_l"]), "reference_stance_pct_left": pct(share["ref_l"]),
+        "heel_strike_timing_error_pct": float(np.mean(np.abs(timing))) if timing else float("nan"),
+        "heel_strike_timing_bias_pct": float(np.mean(timing)) if timing else float("nan"),
+        "cycle_rmse_deg": rmse,
+        "cycle_rmse_sagittal_deg": float(np.sqrt(np.mean(np.square(finite)))) if len(finite) == len(rmse) else float("nan"),
+    }
+    diffs = [abs(out[f"stance_pct_{s}"] - out[f"reference_stance_pct_{s}"]) for s in ("right", "left")]
+    out["stance_pct_difference"] = float(max(diffs)) if all(np.isfinite(diffs)) else float("nan")
+    return out

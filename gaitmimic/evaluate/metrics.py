@@ -110,6 +110,7 @@ def aggregate_metrics(
     *,
     threshold: float,
     key_bodies: list[str] | None = None,
+    model=None,
 ) -> dict:
     """Metrics over a set of episodes of one policy: the numbers in ``metrics.json`` and ``summary.csv``.
 
@@ -174,4 +175,7 @@ def aggregate_metrics(
         "key_bodies": key_bodies,
         "rollouts": per,
     }
+    if model is not None:  # over the gait cycle, by foot-floor contact (gait.gait_cycle_metrics)
+        out.update(gait.gait_cycle_metrics(model, [(r.qpos[:steps_before_fall(r)], r.ref_qpos[:steps_before_fall(r)])
+                                                   for r in rollouts]))
     return out

@@ -61,25 +61,74 @@ def gait_signals(qpos: np.ndarray, body_xpos: np.ndarray, body_names: list[str])
     return sig
 
 
-def reference_cycles(ref: Reference) -> dict[str, np.ndarray]:
-    """Each panel's signal over the reference's gait cycles, ``{key: (C, 101)}``."""
-    sig = gait_signals(ref.qpos, ref.body_xpos, [str(b) for b in ref.body_names])
-    return {k: gait.normalize_cycles(v, ref.cycle_starts) for k, v in sig.items()}
+def right_heel_strikes(qpos: np.ndarray, body_xpos: np.ndarray, body_names: list[str], dt: float, model=None) -> np.ndarray:
+    """Right heel strikes of one trajectory, by the one rule used for the simulation and the reference alike:
+    foot-floor contact given the humanoid ``model`` (:mod:`gaitmimic.sim.contact`), else Zeni's kinematic
+    rule on the bodies."""
+    if model is not None:
+        return gait.contact_cycles(model, qpos)["r"][1]
+    return gait.heel_strikes(body_xpos, body_names, "right", max(2, int(0.5 / dt)))
 
 
-def simulated_cycles(rollouts: list[Rollout]) -> dict[str, np.ndarray]:
-    """Each panel's signal over the simulated humanoid's own gait cycles (right heel strike to the
-    next, found kinematically, before any fall), pooled over rollouts."""
+def reference_cycles(ref: Reference, model=None) -> dict[str, np.ndarray]:
+    """Each panel's signal over the reference humanoid's gait cycles (right heel strike to the next, by
+    :func:`right_heel_strikes`), ``{key: (C, 101)}``."""
+    names = [str(b) for b in ref.body_names]
+    sig = gait_signals(ref.qpos, ref.body_xpos, names)
+    hs = right_heel_strikes(ref.qpos, ref.body_xpos, names, ref.dt, model)
+    return {k: gait.normalize_cycles(v, hs) for k, v in sig.items()}
+
+
+def simulated_cycles(rollouts: list[Rollout], model=None) -> dict[str, np.ndarray]:
+    """Each panel's signal over the simulated humanoid's own gait cycles (right heel strike to the next, by
+    :func:`right_heel_strikes`, before any fall), pooled over rollouts."""
     out: dict[str, list] = {key: [] for key, _, _ in GAIT_PANELS}
     for r in rollouts:
         n = steps_before_fall(r)
-        hs = gait.heel_strikes(r.body_xpos[:n], r.body_names, "right", max(2, int(0.5 / r.control_dt_s)))
+        hs = right_heel_strikes(r.qpos[:n], r.body_xpos[:n], r.body_names, r.control_dt_s, model)
         if hs.size < 2:
             continue
         sig = gait_signals(r.qpos[:n], r.body_xpos[:n], r.body_names)
         for key in out:
             out[key].append(gait.normalize_cycles(sig[key], hs))
     return {k: (np.concatenate(v) if v else np.zeros((0, 101))) for k, v in out.items()}
+
+
+def _toe_off_pct(qpos_runs: list[np.ndarray], model) -> float:
+    """Mean right toe off (% of the contact cycle) over trajectories, by foot-floor contact; NaN if none."""
+    pct = []
+    for q in qpos_runs:
+        c, hs, to = gait.contact_cycles(model, q)["r"]
+        for a, b in zip(hs[:-1], hs[1:]):
+            inside = to[(to > a) & (to < b)]
+            if inside.size:
+                pct.append(100.0 * (inside[0] - a) / (b - a))
+    return float(np.mean(pct)) if pct else float("nan")
+
+
+def marker_events_pct(ref: Reference, events: pd.DataFrame, model) -> dict[str, float]:
+    """Where the subject's own (marker or force-plate) right heel strikes and toe offs fall in the reference
+    humanoid's contact cycles (%): {"heel_strike": .., "toe_off": ..} (NaN when not found). The events'
+    times are put on the reference's frames through its heel-strike frames (``cycle_starts``)."""
+    hs_contact = gait.contact_cycles(model, ref.qpos)["r"][1]
+    right = events[events["side"] == "right"]
+    t_hs = np.sort(right.loc[right["event"] == "heel_strike", "time_s"].to_numpy(float))
+    if len(hs_contact) < 2 or len(t_hs) == 0 or len(ref.cycle_starts) == 0:
+        return {"heel_strike": float("nan"), "toe_off": float("nan")}
+    starts_t = np.asarray(ref.cycle_starts) * ref.dt
+    t0 = float(np.median([t - starts_t[np.argmin(np.abs(starts_t - t))] for t in t_hs]))  # events' time of frame 0
+    out = {}
+    for name in ("heel_strike", "toe_off"):
+        frames = (right.loc[right["event"] == name, "time_s"].to_numpy(float) - t0) / ref.dt
+        pct = []
+        for f in frames:
+            k = np.searchsorted(hs_contact, f, side="right") - 1
+            if 0 <= k < len(hs_contact) - 1:
+                a, b = hs_contact[k], hs_contact[k + 1]
+                p = 100.0 * (f - a) / (b - a)
+                pct.append(p - 100.0 if p > 50.0 and name == "heel_strike" else p)  # a strike just before contact
+        out[name] = float(np.mean(pct)) if pct else float("nan")
+    return out
 
 
 def partial_cycles(rollouts: list[Rollout], cycle_s: float) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
@@ -105,19 +154,33 @@ def partial_cycles(rollouts: list[Rollout], cycle_s: float) -> dict[str, list[tu
 
 def gait_cycle_figure(
     references: list[Reference], rollouts: list[Rollout], out_png: str | Path, title: str = "",
-    formats: tuple[str, ...] = ("png",), cycle_s: float | None = None,
+    formats: tuple[str, ...] = ("png",), cycle_s: float | None = None, model=None,
+    events: list[pd.DataFrame | None] | None = None,
 ) -> list[Path]:
-    """The standard gait-lab figure: reference mean +/- SD (grey band) and the simulated humanoid
-    (red: mean of its own cycles, thin lines: single cycles) over 0-100 % of the gait cycle.
+    """The standard gait-lab figure: the subject's cycles (mean +/- SD, grey band: the cycle-to-cycle
+    variability) and the simulated humanoid (red: mean of its own cycles, thin lines: single cycles) over
+    0-100 % of the gait cycle, both cut by the same rule (:func:`right_heel_strikes`).
 
-    When the humanoid never completes a cycle (it falls first) and ``cycle_s`` is given, its samples
-    are drawn dotted against the reference's phase instead (:func:`partial_cycles`)."""
+    With the humanoid ``model``, the right toe offs by foot-floor contact are marked (grey dashed: reference,
+    red dashed: simulated) and, with each reference's ``events``, where the subject's own heel strike and toe
+    off fall (black dotted). When the humanoid never completes a cycle (it falls first) and ``cycle_s`` is
+    given, its samples are drawn dotted against the reference's phase instead (:func:`partial_cycles`)."""
     ref_cyc: dict[str, list] = {key: [] for key, _, _ in GAIT_PANELS}
     for ref in references:
-        for k, v in reference_cycles(ref).items():
+        for k, v in reference_cycles(ref, model).items():
             if k in ref_cyc:
                 ref_cyc[k].append(v)
-    sim = simulated_cycles(rollouts)
+    sim = simulated_cycles(rollouts, model)
+    marks = []  # (percent, colour, style, label)
+    if model is not None:
+        marks.append((_toe_off_pct([r.qpos for r in references], model), REF_COLOR, "--", "toe off, reference (contact)"))
+        marks.append((_toe_off_pct([r.qpos[:steps_before_fall(r)] for r in rollouts], model), SIM_COLOR, "--",
+                      "toe off, simulated (contact)"))
+        found = [marker_events_pct(ref, ev, model) for ref, ev in zip(references, events or []) if ev is not None]
+        for name in ("heel_strike", "toe_off"):
+            v = [f[name] for f in found if np.isfinite(f[name])]
+            if v:
+                marks.append((float(np.mean(v)) % 100.0, "k", ":", f"{name.replace('_', ' ')}, subject's events"))
     partial = partial_cycles(rollouts, cycle_s) if cycle_s and not len(sim["hip_flexion_r"]) else None
     pct = np.linspace(0, 100, 101)
     fig, axes = plt.subplots(2, 3, figsize=(13, 7))
@@ -138,9 +201,12 @@ def gait_cycle_figure(
                         label="simulated before its fall (by reference phase)" if i == 0 else None)
         else:
             ax.text(0.5, 0.5, "no complete simulated cycle", transform=ax.transAxes, ha="center", color=SIM_COLOR)
+        for x, colour, style, label in marks:
+            if np.isfinite(x):
+                ax.axvline(x, color=colour, ls=style, lw=1, label=f"{label}: {x:.0f} %")
         ax.axhline(0, color="k", lw=0.5)
         ax.set_title(name)
-        ax.set_xlabel("gait cycle [%]  (0 = right heel strike)")
+        ax.set_xlabel("gait cycle [%]  (0 = right heel strike" + (", foot-floor contact)" if model is not None else ")"))
         ax.set_ylabel(ylabel)
         ax.set_xlim(0, 100)
     handles, labels = axes.flat[0].get_legend_handles_labels()
@@ -259,17 +325,24 @@ def gait_events_figure(trials: list[tuple[str, str | Path, str | Path]], out_png
 
 
 def gait_figure(subject: str, reference_npzs: list[str | Path], rollouts_npz: str | Path, evaluate,
-                out_png: str | Path) -> list[Path]:
-    """The gait-lab figure: reference cycles (mean +/- SD) against the trained policy's cycles
-    (``evaluate.plots.formats``)."""
+                out_png: str | Path, humanoid_xml: str | Path | None = None,
+                events_csvs: list[str | Path] | None = None) -> list[Path]:
+    """The gait-lab figure: the subject's cycles (mean +/- SD) against the trained policy's cycles
+    (``evaluate.plots.formats``), cut by foot-floor contact on the humanoid ``humanoid_xml``, with the
+    subject's own events (``events_csvs``, one per reference) marked."""
+    from gaitmimic.sim.humanoid import load_model
+
     refs = [read_reference(p) for p in reference_npzs]
+    model = load_model(humanoid_xml) if humanoid_xml is not None else None
+    events = [read_events(p) for p in events_csvs] if events_csvs else None
     cycle_times = [float(np.mean(np.diff(r.cycle_starts))) / float(r.control_rate_hz)
                    for r in refs if np.asarray(r.cycle_starts).size >= 2]
     rollouts = [r for r in read_rollouts(rollouts_npz) if r.policy == "policy"]
     return gait_cycle_figure(refs, rollouts, out_png, title=f"{subject}: joint angles over the gait cycle "
                                    "(right side; grey = reference, red = simulated humanoid)",
                                    formats=tuple(evaluate.plots.formats),
-                                   cycle_s=float(np.mean(cycle_times)) if cycle_times else None)
+                                   cycle_s=float(np.mean(cycle_times)) if cycle_times else None, model=model,
+                                   events=events)
 
 
 def learning_curve(subject: str, progress_csv: str | Path, train_info_json: str | Path,
@@ -284,11 +357,13 @@ def learning_curve(subject: str, progress_csv: str | Path, train_info_json: str 
 def subject_figures(subject: str, reference_npzs: list[str | Path], rollouts_npz: str | Path,
                     progress_csv: str | Path, train_info_json: str | Path, ik_summaries: list[str | Path],
                     trials: list[tuple[str, str | Path, str | Path]], evaluate, out_gait: str | Path,
-                    out_learning_curve: str | Path, out_ik: str | Path, out_events: str | Path) -> None:
+                    out_learning_curve: str | Path, out_ik: str | Path, out_events: str | Path,
+                    humanoid_xml: str | Path | None = None) -> None:
     """Entry of the ``eval_plots`` rule: one subject's gait-lab figures (joint angles over the gait cycle,
     learning curve, IK marker error, gait events over every walking trial's heel and toe heights).
     ``trials``: (name, processed TRC, events CSV) per walking trial; ``evaluate``: the settings."""
-    gait_figure(subject, reference_npzs, rollouts_npz, evaluate, out_gait)
+    gait_figure(subject, reference_npzs, rollouts_npz, evaluate, out_gait, humanoid_xml,
+                [events for _, _, events in trials] if len(trials) == len(reference_npzs) else None)
     learning_curve(subject, progress_csv, train_info_json, out_learning_curve)
     ik_error_figure(ik_summaries, out_ik, title=f"{subject}: IK marker error")
     gait_events_figure(trials, out_events, settings.as_dict(evaluate.plots.heel_markers),

@@ -39,15 +39,20 @@ def run_rollout(
     start_phase: float,
     episode_s: float,
     reference_index: int = 0,
+    push: dict | None = None,
 ) -> Rollout:
     """Run one deterministic episode of at most ``episode_s`` seconds and record it.
 
     ``env`` is a gymnasium env from ``gaitmimic.task.make_env(..., evaluation=True)`` whose own
     horizon is at least ``episode_s``; the episode ends early when the env terminates (an
     evaluation env ends at a fall only). Simulated body positions are read from the physics after
-    each step, the reference from the step ``info``.
+    each step, the reference from the step ``info``. ``push``: one push on the torso in the episode
+    ({"at_s", "duration_s", "force_n"}, see :meth:`gaitmimic.task.core.GaitCore.reset`).
     """
-    obs, _ = env.reset(options={"phase": float(start_phase), "reference_index": int(reference_index)})
+    options = {"phase": float(start_phase), "reference_index": int(reference_index)}
+    if push is not None:
+        options["push"] = push
+    obs, _ = env.reset(options=options)
     physics = env.unwrapped.physics
     body_names = humanoid.body_names(physics.model.ptr)
     control_dt_s = 1.0 / float(env.unwrapped.task.rate_hz)
@@ -80,3 +85,19 @@ def run_rollout(
         fell=np.asarray(rows["fell"], dtype=bool),
         time_s=np.asarray(rows["time_s"]),
     )
+
+
+def push_trials(n: int, force_n: float, duration_s: float, episode_s: float, seed: int) -> list[dict]:
+    """``n`` push trials, alternately forward (+x, the walking direction) and sideways (+y or -y in turn):
+    each a start phase and a push time drawn uniformly (the push in the middle 20-70 % of the episode, so
+    that the humanoid has walked before it and must walk on after it) with ``seed``."""
+    rng = np.random.default_rng(seed)
+    trials = []
+    for k in range(int(n)):
+        direction = ("forward", "sideways")[k % 2]
+        sign = 1.0 if (k // 2) % 2 == 0 else -1.0
+        force = [float(force_n), 0.0, 0.0] if direction == "forward" else [0.0, sign * float(force_n), 0.0]
+        trials.append({"direction": direction, "start_phase": float(rng.uniform(0, 1)),
+                       "push": {"at_s": float(rng.uniform(0.2, 0.7) * episode_s), "duration_s": float(duration_s),
+                                "force_n": force}})
+    return trials

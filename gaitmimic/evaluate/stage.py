@@ -20,10 +20,11 @@ import numpy as np
 from gaitmimic import settings
 from gaitmimic.evaluate import metrics as M
 from gaitmimic.evaluate import report_html, summary
-from gaitmimic.evaluate.rollouts import run_rollout, start_phases, zero_action
+from gaitmimic.evaluate.rollouts import push_trials, run_rollout, start_phases, zero_action
 from gaitmimic.io.reference import read_reference
 from gaitmimic.io.reports import write_json, write_table
 from gaitmimic.io.rollouts import Rollout, write_rollouts
+from gaitmimic.sim.humanoid import load_model
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,30 @@ def evaluate_subject(
         rollouts += collect_rollouts(env_factory, lambda env: zero_action(env.action_space.shape), "zero_action",
                                      len(refs), evaluate)
     write_rollouts(out_rollouts_npz, rollouts)
-    return write_metrics(subject, rollouts, evaluate, out_metrics_json, out_metrics_csv, out_metrics_html, refs)
+    pushes = run_push_trials(env_factory, policy.act, evaluate, float(task.episode_s))
+    return write_metrics(subject, rollouts, evaluate, out_metrics_json, out_metrics_csv, out_metrics_html, refs,
+                         model=load_model(humanoid_xml), push_trials=pushes)
+
+
+def run_push_trials(make_env, act, evaluate, episode_s: float) -> dict | None:
+    """The policy's push trials (``evaluate.push_trials``): how many episodes walk on to the end after one push
+    (forward and sideways); None when there are none."""
+    cfg = evaluate.push_trials
+    if int(cfg.episodes) <= 0:
+        return None
+    env = make_env()
+    episode = float(evaluate.episode_s)
+    rows = []
+    for trial in push_trials(int(cfg.episodes), float(cfg.force_n), float(cfg.duration_s), episode, int(evaluate.seed)):
+        r = run_rollout(env, act, policy="push", start_phase=trial["start_phase"], episode_s=episode, push=trial["push"])
+        rows.append({"direction": trial["direction"], "start_phase": trial["start_phase"], **trial["push"],
+                     "walked_on": not bool(np.any(r.fell)), "time_up_s": float(M.steps_before_fall(r) * r.control_dt_s)})
+    share = lambda rs: float(np.mean([x["walked_on"] for x in rs])) if rs else float("nan")  # noqa: E731
+    return {"episodes": len(rows), "force_n": float(cfg.force_n), "duration_s": float(cfg.duration_s),
+            "walked_on_share": share(rows),
+            "forward_walked_on_share": share([x for x in rows if x["direction"] == "forward"]),
+            "sideways_walked_on_share": share([x for x in rows if x["direction"] == "sideways"]),
+            "trials": rows}
 
 
 def reference_gait(reference_npzs: list[str | Path]) -> dict:
@@ -105,11 +129,14 @@ def _fill_reference_gait(m: dict, ref: dict) -> None:
 
 
 def write_metrics(subject: str, rollouts: list[Rollout], evaluate, out_json: str | Path, out_csv: str | Path,
-                  out_html: str | Path | None = None, reference_npzs: list[str | Path] | None = None) -> dict:
+                  out_html: str | Path | None = None, reference_npzs: list[str | Path] | None = None,
+                  model=None, push_trials: dict | None = None) -> dict:
     """Aggregate rollouts per policy into ``metrics.json``, the per-subject table ``metrics.csv`` and,
     for the report, the same table as HTML. ``evaluate``: the ``evaluate`` settings. ``reference_npzs``
     supply the subject's stride length and cadence when the episodes are too short to measure them on
-    the reference (fewer than two strides)."""
+    the reference (fewer than two strides). ``model`` (the humanoid): also the gait-cycle numbers (stance %,
+    heel-strike timing, cycle-normalized RMSE) by foot-floor contact. ``push_trials``: the policy's push
+    trials (:func:`run_push_trials`), kept under ``policy.push_trials``."""
     threshold = float(evaluate.termination_error_threshold)
     result = {
         "subject": subject,
@@ -123,8 +150,11 @@ def write_metrics(subject: str, rollouts: list[Rollout], evaluate, out_json: str
         result["reference_gait"] = ref_gait
     for name in dict.fromkeys(r.policy for r in rollouts):
         result[name] = M.aggregate_metrics([r for r in rollouts if r.policy == name], threshold=threshold,
-                                           key_bodies=list(evaluate.key_bodies))
+                                           key_bodies=list(evaluate.key_bodies), model=model)
         _fill_reference_gait(result[name], ref_gait)
+    if push_trials is not None and "policy" in result:
+        result["policy"]["push_trials"] = push_trials
+        result["policy"]["push_walked_on_share"] = push_trials["walked_on_share"]
     result = summary.json_safe(result)
     write_json(out_json, result, indent=2)
     table = summary.metrics_table(result)

@@ -34,6 +34,11 @@ HEADLINE = [
     ("cadence_spm", "cadence_spm"),
     ("reference_cadence_spm", "reference_cadence_spm"),
 ]
+#: Gait-cycle metrics (by foot-floor contact) and the push trials: absent from metrics computed without the
+#: humanoid model or without push trials.
+GAIT_CYCLE = ["stance_pct_right", "reference_stance_pct_right", "stance_pct_left", "reference_stance_pct_left",
+              "stance_pct_difference", "heel_strike_timing_error_pct", "cycle_rmse_sagittal_deg",
+              "push_walked_on_share"]
 #: Floor metrics repeated in summary.csv with a ``zero_action_`` prefix.
 FLOOR = ["tracked_fraction", "fall_rate", "normalized_return", "joint_rmse_deg", "key_body_error_cm"]
 
@@ -57,7 +62,8 @@ def metrics_table(metrics: dict) -> pd.DataFrame:
     for policy in ("policy", "zero_action"):
         if policy in metrics:
             m = metrics[policy]
-            rows.append({"policy": policy, **{label: m[key] for key, label in HEADLINE}})
+            rows.append({"policy": policy, **{label: m[key] for key, label in HEADLINE},
+                         **{key: m.get(key) for key in GAIT_CYCLE}})
     return pd.DataFrame(rows)
 
 
@@ -112,6 +118,7 @@ def summary_row(metrics: dict) -> dict:
     m = metrics["policy"]
     row = {"subject": metrics["subject"], "episode_s": metrics["episode_s"], "n_rollouts": m["n_rollouts"]}
     row.update({label: m[key] for key, label in HEADLINE})
+    row.update({key: m.get(key) for key in GAIT_CYCLE})
     z = metrics.get("zero_action")  # the floor is optional (evaluate.zero_action_floor)
     row.update({f"zero_action_{k}": None if z is None else z[k] for k in FLOOR})
     return row
@@ -132,7 +139,7 @@ def write_summary(statuses: list[SubjectStatus], out_csv: str | Path, out_html: 
                 raise InputError(st.metrics_json, f"metrics lack {exc}", "rerun the evaluate rule for this subject") from exc
         rows.append(row)
     columns = ["subject", "status", "failed_stage", "message", "episode_s", "n_rollouts",
-               *(label for _, label in HEADLINE), *(f"zero_action_{k}" for k in FLOOR)]
+               *(label for _, label in HEADLINE), *GAIT_CYCLE, *(f"zero_action_{k}" for k in FLOOR)]
     df = pd.DataFrame(rows, columns=columns)
     if len(df):
         df = df.sort_values("subject").reset_index(drop=True)
@@ -153,7 +160,9 @@ def write_summary(statuses: list[SubjectStatus], out_csv: str | Path, out_html: 
 
 #: The columns of the report's first-page table: (summary.csv column, heading).
 REPORT_COLUMNS = [("status", "status"), ("tracked_fraction", "tracked fraction"), ("fall_rate", "fall rate"),
-                  ("joint_rmse_deg", "joint RMSE (deg)"), ("forward_speed_ratio", "speed ratio")]
+                  ("joint_rmse_deg", "joint RMSE (deg)"), ("forward_speed_ratio", "speed ratio"),
+                  ("stance_pct_difference", "stance % off"), ("heel_strike_timing_error_pct", "heel strike off (% cycle)"),
+                  ("push_walked_on_share", "walks on after a push")]
 
 
 def report_table_rst(df: pd.DataFrame) -> str:

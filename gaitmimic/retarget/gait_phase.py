@@ -10,6 +10,7 @@ import pandas as pd
 
 from gaitmimic.io.events import EVENT_COLUMNS, empty_events
 from gaitmimic.markers.events import zeni_events
+from gaitmimic.sim.contact import contact_events
 
 SIDES = ("right", "left")
 
@@ -83,3 +84,38 @@ def cycles_and_phase(time_s: np.ndarray, right_heel_strikes_s: np.ndarray) -> tu
     ph = np.where(k < starts[0], (k - starts[0]) / first_len, ph)
     ph = np.where(k > starts[-1], starts.size - 1 + (k - starts[-1]) / last_len, ph)
     return starts, np.mod(ph, 1.0)
+
+
+def contact_timing(contacts: dict[str, np.ndarray], events: pd.DataFrame, time_s: np.ndarray) -> dict:
+    """When the retargeted humanoid's feet touch and leave the floor against the subject's own events.
+
+    ``contacts``: per side ("r", "l") the humanoid's foot-floor contact per frame
+    (:func:`gaitmimic.sim.contact.foot_contacts`); ``events``: the subject's heel strikes and toe offs;
+    ``time_s`` (T,) the frames' times. Per side: the mean offset (humanoid minus subject, % of the mean cycle;
+    negative = the humanoid is early) of each subject heel strike and toe off to the humanoid's nearest
+    contact start / end within half a cycle, and the stance % of each over the subject's cycles.
+    """
+    out = {}
+    subject_stance = stance_masks(events, time_s)
+    for side in SIDES:
+        strikes = heel_strike_times(events, side)
+        row: dict = {"cycles": int(max(len(strikes) - 1, 0))}
+        if len(strikes) < 2:
+            out[side] = row
+            continue
+        cycle = float(np.mean(np.diff(strikes)))
+        c = contacts[side[0]]
+        on, off = (time_s[i] for i in contact_events(c))
+        for name, subject_t, humanoid_t in (("heel_strike", strikes, on),
+                                            ("toe_off", np.sort(events.loc[(events["side"] == side)
+                                                                           & (events["event"] == "toe_off"), "time_s"]
+                                                                .to_numpy(float)), off)):
+            offsets = [float(humanoid_t[np.argmin(np.abs(humanoid_t - t))] - t) for t in subject_t
+                       if len(humanoid_t) and np.min(np.abs(humanoid_t - t)) <= cycle / 2]
+            row[f"{name}_offset_pct"] = 100.0 * float(np.mean(offsets)) / cycle if offsets else None
+            row[f"{name}_matched"] = f"{len(offsets)} of {len(subject_t)}"
+        inside = (time_s >= strikes[0]) & (time_s < strikes[-1])
+        row["humanoid_stance_pct"] = 100.0 * float(np.mean(c[inside]))
+        row["subject_stance_pct"] = 100.0 * float(np.mean(subject_stance[side[0]][inside]))
+        out[side] = row
+    return out

@@ -18,42 +18,8 @@ from __future__ import annotations
 import mujoco
 import numpy as np
 
+from gaitmimic.sim.contact import FOOT_BODIES, capsule_bottoms, foot_capsules, foot_points
 from gaitmimic.sim.humanoid import kinematics_frames
-
-FOOT_BODIES = {"r": "right_foot", "l": "left_foot"}
-
-
-def _foot_capsules(model: mujoco.MjModel) -> dict[str, list[int]]:
-    out = {}
-    for side, body in FOOT_BODIES.items():
-        bid = model.body(body).id
-        out[side] = [g for g in range(model.ngeom) if model.geom_bodyid[g] == bid
-                     and model.geom_type[g] == mujoco.mjtGeom.mjGEOM_CAPSULE]
-    return out
-
-
-def _capsule_bottoms(model: mujoco.MjModel, data: mujoco.MjData, geoms: list[int]) -> np.ndarray:
-    """(2 x len(geoms), 3) world positions of the bottoms of the capsules' end spheres (after kinematics)."""
-    out = np.zeros((2 * len(geoms), 3))
-    for i, g in enumerate(geoms):
-        axis = data.geom_xmat[g].reshape(3, 3)[:, 2]
-        r, half = model.geom_size[g, 0], model.geom_size[g, 1]
-        for k, sign in enumerate((-1.0, 1.0)):
-            p = data.geom_xpos[g] + sign * half * axis
-            p[2] -= r
-            out[2 * i + k] = p
-    return out
-
-
-def foot_points(model: mujoco.MjModel, qpos: np.ndarray) -> dict[str, np.ndarray]:
-    """Per side, (T, K, 3) world positions of the bottoms of the foot capsules' end spheres."""
-    caps = _foot_capsules(model)
-    out = {s: np.zeros((qpos.shape[0], 2 * len(g), 3)) for s, g in caps.items()}
-    for t, data in kinematics_frames(model, qpos):
-        for s, geoms in caps.items():
-            out[s][t] = _capsule_bottoms(model, data, geoms)
-    return out
-
 
 def ground(model: mujoco.MjModel, qpos: np.ndarray, stance: dict[str, np.ndarray],
            anchor_gain: float, contact_height_m: float = 0.01) -> tuple[np.ndarray, dict]:
@@ -144,7 +110,7 @@ def lock_stance_feet(model: mujoco.MjModel, qpos: np.ndarray, stance: dict[str, 
     """
     qpos = qpos.copy()
     data = mujoco.MjData(model)
-    caps = _foot_capsules(model)
+    caps = foot_capsules(model)
     dofs = {s: [model.joint(n).dofadr[0] for n in names] for s, names in LEG_JOINTS.items()}
     qadr = {s: [model.joint(n).qposadr[0] for n in names] for s, names in LEG_JOINTS.items()}
     lo_hi = {s: np.array([model.joint(n).range for n in names]) for s, names in LEG_JOINTS.items()}
@@ -155,7 +121,7 @@ def lock_stance_feet(model: mujoco.MjModel, qpos: np.ndarray, stance: dict[str, 
     def points(q):
         data.qpos[:] = q
         mujoco.mj_kinematics(model, data)
-        return {s: _capsule_bottoms(model, data, geoms) for s, geoms in caps.items()}
+        return {s: capsule_bottoms(model, data, geoms) for s, geoms in caps.items()}
 
     prev = points(qpos[0])
     for t in range(1, qpos.shape[0]):

@@ -30,7 +30,7 @@ from gaitmimic.io.reports import read_json, write_json
 from gaitmimic.markers.events import stance_belt_speed, treadmill_state
 from gaitmimic.retarget import gait_phase, grounding, joint_mapping, opensim_kinematics, root
 from gaitmimic.retarget.reference import central_velocities
-from gaitmimic.sim import humanoid
+from gaitmimic.sim import contact, humanoid
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +183,8 @@ def retarget_trial(osim_path, mot_path, humanoid_xml, events_csv=None, markers_j
         "ankle_angle_error_max_deg": _flexion_error_deg(kin, joints, "ankle_y", "ankle_angle", -1.0),
         "centre_error_mean_frac_leg": centre_error(sim_centres, centres, leg),
         "centre_error_world_mean_frac_leg": centre_error(sim_centres, centres, leg, relative_to_hips=False),
+        # the humanoid's foot-floor contacts (the evaluation's rule) against the subject's events
+        "contact_timing": gait_phase.contact_timing(contact.foot_contacts(model, qpos), events, kin.time_s),
     }
     return RetargetResult(ref, centres, names, report)
 

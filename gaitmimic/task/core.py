@@ -96,6 +96,9 @@ class GaitCore:
         self.obs64 = np.zeros((n_, self.observation_size()))
         self._push_left = np.zeros(n_, dtype=int)
         self._push_force = np.zeros((n_, 3))
+        # one push per episode given with reset(options={"push": ...}) (evaluation's push trials)
+        self._trial_push = np.zeros((n_, 2), dtype=int)  # [first step, end step) of the push; 0, 0 = none
+        self._trial_force = np.zeros((n_, 3))
         self._base = np.zeros(n_, dtype=int)  # flat-table row of each humanoid's episode start
         self._views = [self._data_views(d) for d in self.datas]
         self._fields = list(zip(*self._views))  # per state array: its view in every humanoid's data
@@ -242,7 +245,9 @@ class GaitCore:
 
     def reset(self, i: int, options: dict | None = None) -> None:
         """Start humanoid i's episode: at the frame of ``options["phase"]`` (in [0, 1)) or a random frame
-        of reference ``options["reference_index"]`` (or a random one), on the reference state."""
+        of reference ``options["reference_index"]`` (or a random one), on the reference state.
+        ``options["push"]`` = {"at_s", "duration_s", "force_n": (3,) world frame}: one push on the torso in
+        this episode (a push trial), in evaluation too."""
         options = options or {}
         rng = self.rngs[i]
         k = options.get("reference_index")
@@ -267,6 +272,13 @@ class GaitCore:
         mujoco.mj_forward(m, d)
         self._push_left[i] = 0
         self._push_force[i] = 0.0
+        push = options.get("push")
+        if push:
+            first = int(round(float(push["at_s"]) * self.rate_hz))
+            self._trial_push[i] = first, first + max(1, int(round(float(push["duration_s"]) * self.rate_hz)))
+            self._trial_force[i] = np.asarray(push["force_n"], dtype=float)
+        else:
+            self._trial_push[i] = 0
         self.fell[i] = self.deviated[i] = False
         self.last_action[i] = 0.0
         ix = np.array([i])
@@ -293,13 +305,15 @@ class GaitCore:
             state = None
         for ctrl, row in zip(self.ctrl, target):
             ctrl[:] = row
-        if self._assist_on or self._pushes_on:  # torso forces (zero once the assist has decayed)
+        pushed = (self.t >= self._trial_push[:, 0]) & (self.t < self._trial_push[:, 1])
+        if self._assist_on or self._pushes_on or self._trial_push.any():  # torso forces
             force = np.zeros((self.n, 6))
             level = self.assist_level()
             if level > 0.0:
                 force += self._assist(level, state if state is not None else self._gather(self.all))
             if self._pushes_on:
                 force[:, :3] += self._pushes()
+            force[:, :3] += self._trial_force * pushed[:, None]
             for xfrc, row in zip(self.xfrc, force):
                 xfrc[self.torso] = row
 

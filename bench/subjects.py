@@ -118,7 +118,7 @@ def run_row(name: str, results: Path, which: str, seed: int, steps: int, episode
     m = M.aggregate_metrics(rollouts, threshold=float(evaluate.termination_error_threshold),
                             key_bodies=list(evaluate.key_bodies), model=load_model(xml))
     per = m["joint_rmse_deg_per_joint"]
-    pushes = run_push_trials(env_factory, policy.act, evaluate, float(evaluate.episode_s))
+    pushes = run_push_trials(env_factory, policy.act, evaluate, len(refs))
     if wall is None:
         from gaitmimic.io.policy import read_progress
 

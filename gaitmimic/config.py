@@ -46,10 +46,16 @@ def load_schema(name: str) -> dict:
 #: Strings read as the scalar type the schema asks for (Snakemake hands nested `--config` values over as text).
 _FROM_TEXT = {
     "integer": lambda t: int(t.strip()),
-    "number": lambda t: float(t.strip()),
+    "number": lambda t: _finite(float(t.strip())),
     "boolean": lambda t: {"true": True, "false": False}[t.strip().lower()],
     "null": lambda t: {"null": None, "none": None, "~": None}[t.strip().lower()],
 }
+
+
+def _finite(x: float) -> float:
+    if x != x or x in (float("inf"), float("-inf")):
+        raise ValueError("not a finite number")
+    return x
 
 
 def _typed(text: str, types: list[str]):

@@ -27,8 +27,10 @@ from typing import Iterator
 
 from gaitmimic.errors import InputError
 
-#: How a failure line starts: what :func:`failure_line` looks for at the end of a log.
+#: How a failure line starts: what :func:`failure_line` looks for in a log.
 ERROR_MARK = "gaitmimic error in "
+#: The first line a job writes to its log (an appended log, as training's, holds one per run).
+START_MARK = "gaitmimic job started: "
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -57,10 +59,13 @@ def job(smk, *, capture_fds: bool = False, log_mode: str = "w") -> Iterator[logg
         os.dup2(log.fileno(), 2)
         sys.stdout = log
     sys.stderr = log
+    print(f"{START_MARK}{_describe(smk)}", file=log, flush=True)
     logging.basicConfig(stream=log, level=logging.INFO, format=_FORMAT, force=True)
     try:
         yield logging.getLogger(f"gaitmimic.{smk.rule}")
-    except Exception as exc:  # noqa: BLE001 (every failure ends with its line)
+    except BaseException as exc:  # noqa: BLE001 (every failure ends with its line; Ctrl-C too)
+        if isinstance(exc, SystemExit) and exc.code in (0, None):
+            raise
         if not isinstance(exc, InputError):
             traceback.print_exc(file=log)
         line = f"{ERROR_MARK}{_describe(smk)}: {one_line(exc)}"
@@ -71,7 +76,8 @@ def job(smk, *, capture_fds: bool = False, log_mode: str = "w") -> Iterator[logg
 
 
 def failure_line(log_path: str | Path) -> str | None:
-    """The failure line a job wrote last in its log, or None (no log, or the job did not fail)."""
+    """The failure line of the job's last run in its log (after its last start line; output printed after
+    it, by C++ code shutting down, does not hide it), or None (no log, or that run did not fail)."""
     try:
         with open(log_path, "rb") as f:
             f.seek(0, os.SEEK_END)
@@ -79,8 +85,10 @@ def failure_line(log_path: str | Path) -> str | None:
             tail = f.read().decode("utf-8", errors="replace")
     except OSError:
         return None
-    lines = [line for line in tail.splitlines() if line.strip()]
-    return lines[-1].strip() if lines and lines[-1].startswith(ERROR_MARK) else None
+    lines = tail.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith(START_MARK)]
+    found = [line.strip() for line in lines[starts[-1] if starts else 0:] if line.startswith(ERROR_MARK)]
+    return found[-1] if found else None
 
 
 def failure_lines(logs_dir: str | Path, since: float) -> list[str]:

@@ -122,6 +122,20 @@ def subject_stage_outputs(subject):
     }
 
 
+def subject_stage_logs(subject):
+    """{stage: the logs of that stage's jobs} of one subject (the `log:` paths of rules/*.smk)."""
+    s = _SUBJECTS[subject]
+    return {
+        "markers": [res(subject, "logs", "markers", f"{t}.log") for t in s.trials],
+        "scale": [res(subject, "logs", "scale.log")],
+        "ik": [res(subject, "logs", "ik", f"{t}.log") for t in s.dynamic_trials],
+        "retarget": [res(subject, "logs", "retarget", "humanoid.log"), res(subject, "logs", "retarget", "mean_cycle.log")]
+                    + [res(subject, "logs", "retarget", f"{t}{part}.log") for t in s.dynamic_trials for part in ("", "_playback")],
+        "train": [res(subject, "logs", "train", "train.log")],
+        "evaluate": [res(subject, "logs", "evaluate", f"{job}.log") for job in ("evaluate", "video", "plots")],
+    }
+
+
 def stage_targets(stage):
     """Every subject's outputs of one stage, for `snakemake <stage>_all` (e.g. markers_all)."""
     def targets(wildcards):
@@ -215,15 +229,32 @@ def summary_skipped():
 
 def _run_statuses():
     """Every subject found, with what became of it in this run (gaitmimic.evaluate.summary.subject_status)."""
-    from gaitmimic.evaluate.summary import SubjectStatus, subject_status  # pandas: only when the run failed
+    from gaitmimic.evaluate.summary import SubjectStatus, subject_status  # pandas: at the end of a run only
 
-    return [subject_status(s, res(s), subject_stage_outputs(s)) for s in SUBJECTS] + \
+    return [subject_status(s, res(s), subject_stage_outputs(s), subject_stage_logs(s), _RUN_STARTED) for s in SUBJECTS] + \
         [SubjectStatus(s.name, "skipped", None, s.reason) for s in SKIPPED]
 
 
-def _last_words(failed):
-    """The run's last lines: every failed job's one-line message, then every subject left out."""
-    lines = [f"{len(failed)} job(s) failed:", *(f"  {line}" for line in failed)] if failed else []
+def _write_run_summary():
+    """summary.csv (and its HTML and report table) with every subject's status in this run; the statuses."""
+    from gaitmimic.evaluate.summary import write_summary
+
+    statuses = _run_statuses()
+    try:
+        write_summary(statuses, res("summary.csv"), res("summary.html"), res("summary.rst"))
+    except Exception as exc:  # the failures printed next matter more than a summary that could not be written
+        logger.error(f"summary.csv not written: {exc}")
+    return statuses
+
+
+def _last_words(statuses, failed):
+    """The run's last lines: every failed job's one-line message (and each subject that failed without one),
+    then every subject left out."""
+    silent = [f"  {st.subject}: {st.message}" for st in statuses
+              if st.status == "failed" and not any(f"subject={st.subject}," in line or f"subject={st.subject})" in line
+                                                   for line in failed)]
+    lines = [f"{len(failed) + len(silent)} job(s) failed:", *(f"  {line}" for line in failed), *silent] \
+        if failed or silent else []
     if SKIPPED:
         lines += [f"{len(SKIPPED)} subject(s) left out when the subjects were found:",
                   *(f"  {s.reason}" for s in SKIPPED)]
@@ -231,18 +262,13 @@ def _last_words(failed):
         logger.error("\n".join(["", f"gaitmimic: what went wrong (also in {res('summary.csv')})", *lines]))
 
 
+# Both hooks write summary.csv with every subject's status (a rerun that only redoes, say, a video job updates
+# it too); after a failure the `summary` rule could not run, its inputs include the failed subject's metrics.
 onsuccess:
-    _last_words([])
+    _last_words(_write_run_summary(), [])
 
 
 onerror:
-    # With --keep-going the other subjects finished: summary.csv is written anyway, every subject with its
-    # status (the `summary` rule could not run, its inputs include the failed subject's metrics).
-    from gaitmimic.evaluate.summary import write_summary
     from gaitmimic.jobs import failure_lines
 
-    try:
-        write_summary(_run_statuses(), res("summary.csv"), res("summary.html"), res("summary.rst"))
-    except Exception as exc:  # the failures below matter more than a summary that could not be written
-        logger.error(f"summary.csv not written: {exc}")
-    _last_words(failure_lines(RESULTS, _RUN_STARTED))
+    _last_words(_write_run_summary(), failure_lines(RESULTS, _RUN_STARTED))

@@ -15,6 +15,12 @@ Definitions (the field's, adapted to one humanoid and a looping gait reference):
   reference (:func:`gaitmimic.evaluate.gait.heel_strikes`), until a fall.
 - **Normalized return**: return / steps asked for (1.0 = maximal per-step reward of 1 for the
   whole episode when rewards lie in [0, 1]).
+- **Over the gait cycle** (:func:`gaitmimic.evaluate.gait.gait_cycle_metrics`), until a fall, the simulated
+  and the reference humanoid both cut by one foot-floor contact rule (:mod:`gaitmimic.sim.contact`):
+  stance % per side, heel-strike timing error (% of the reference cycle, mean absolute; bias: mean signed,
+  + = late), RMSE (deg) between the mean cycle-normalized hip, knee and ankle flexion curves.
+- **Push trials**: the share of episodes with one horizontal push on the torso (``evaluate.push_trials``)
+  that walk on to the episode's end without a fall.
 """
 
 from __future__ import annotations

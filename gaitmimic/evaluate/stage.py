@@ -76,24 +76,27 @@ def evaluate_subject(
         rollouts += collect_rollouts(env_factory, lambda env: zero_action(env.action_space.shape), "zero_action",
                                      len(refs), evaluate)
     write_rollouts(out_rollouts_npz, rollouts)
-    pushes = run_push_trials(env_factory, policy.act, evaluate, float(task.episode_s))
+    pushes = run_push_trials(env_factory, policy.act, evaluate, len(refs))
     return write_metrics(subject, rollouts, evaluate, out_metrics_json, out_metrics_csv, out_metrics_html, refs,
                          model=load_model(humanoid_xml), push_trials=pushes)
 
 
-def run_push_trials(make_env, act, evaluate, episode_s: float) -> dict | None:
-    """The policy's push trials (``evaluate.push_trials``): how many episodes walk on to the end after one push
-    (forward and sideways); None when there are none."""
+def run_push_trials(make_env, act, evaluate, n_references: int = 1) -> dict | None:
+    """The policy's push trials (``evaluate.push_trials``, the references in turn): how many episodes walk on to
+    the end after one push (forward and sideways); None when there are none."""
     cfg = evaluate.push_trials
     if int(cfg.episodes) <= 0:
         return None
     env = make_env()
     episode = float(evaluate.episode_s)
     rows = []
-    for trial in push_trials(int(cfg.episodes), float(cfg.force_n), float(cfg.duration_s), episode, int(evaluate.seed)):
-        r = run_rollout(env, act, policy="push", start_phase=trial["start_phase"], episode_s=episode, push=trial["push"])
+    trials = push_trials(int(cfg.episodes), float(cfg.force_n), float(cfg.duration_s), episode, int(evaluate.seed))
+    for k, trial in enumerate(trials):
+        r = run_rollout(env, act, policy="push", start_phase=trial["start_phase"], episode_s=episode,
+                        reference_index=k % max(n_references, 1), push=trial["push"])
         rows.append({"direction": trial["direction"], "start_phase": trial["start_phase"], **trial["push"],
                      "walked_on": not bool(np.any(r.fell)), "time_up_s": float(M.steps_before_fall(r) * r.control_dt_s)})
+    env.close()
     share = lambda rs: float(np.mean([x["walked_on"] for x in rs])) if rs else float("nan")  # noqa: E731
     return {"episodes": len(rows), "force_n": float(cfg.force_n), "duration_s": float(cfg.duration_s),
             "walked_on_share": share(rows),

@@ -84,28 +84,28 @@ class SubjectStatus:
     metrics_json: Path | None = None  # read for the metric columns when it exists
 
 
-def subject_status(subject: str, subject_dir: str | Path, stage_outputs: dict[str, list[str]]) -> SubjectStatus:
-    """What became of ``subject`` (its results in ``subject_dir``), from its artifacts and job logs.
+def subject_status(subject: str, subject_dir: str | Path, stage_outputs: dict[str, list[str]],
+                   stage_logs: dict[str, list[str]], since: float) -> SubjectStatus:
+    """What became of ``subject`` (its results in ``subject_dir``) in the run that started at ``since`` (epoch s).
 
-    A job's failure line (:func:`gaitmimic.jobs.failure_line`) counts when the log is newer than the
-    subject's ``metrics.json`` (a later successful evaluation supersedes it); the earliest stage with one
-    is where the subject failed. ``stage_outputs``: {stage: every output of that stage} for this subject.
+    ``stage_outputs`` / ``stage_logs``: {stage: the outputs / the logs of that stage's current jobs} for this
+    subject. A job failed in this run when its log, written since ``since``, holds a failure line
+    (:func:`gaitmimic.jobs.failure_line`), or when its stage's outputs are missing although its log was
+    written in this run (a crash, a kill: no message). The earliest such stage is where the subject failed;
+    a subject with outputs missing and no job of this run behind it is ``not finished``.
     """
     subject_dir = Path(subject_dir)
     metrics = subject_dir / "eval" / "metrics.json"
-    done_at = metrics.stat().st_mtime if metrics.exists() else float("-inf")
-    failed: dict[str, str] = {}
-    logs = subject_dir / "logs"
-    for log in sorted(logs.rglob("*.log")) if logs.is_dir() else ():
-        stage = log.relative_to(logs).parts[0].removesuffix(".log")
-        line = failure_line(log) if log.stat().st_mtime > done_at else None
-        if line and stage not in failed:
-            failed[stage] = line.removeprefix(ERROR_MARK)
     found = metrics if metrics.exists() else None
-    for stage in sorted(failed, key=lambda st: STAGES.index(st) if st in STAGES else len(STAGES)):
-        return SubjectStatus(subject, "failed", stage, failed[stage], found)
     for stage in STAGES:
+        logs = [Path(p) for p in stage_logs.get(stage, []) if Path(p).exists() and Path(p).stat().st_mtime >= since]
+        lines = [line for line in map(failure_line, logs) if line]
+        if lines:
+            return SubjectStatus(subject, "failed", stage, lines[0].removeprefix(ERROR_MARK), found)
         missing = [f for f in stage_outputs.get(stage, []) if not Path(f).exists()]
+        if missing and logs:
+            return SubjectStatus(subject, "failed", stage, f"a {stage} job stopped without a message (killed, out of "
+                                 f"memory or a crash); see {logs[0]}", found)
         if missing:
             return SubjectStatus(subject, "not finished", stage,
                                  f"{len(missing)} output(s) of the {stage} stage missing, e.g. {missing[0]} (the run "

@@ -39,16 +39,16 @@ def write_table(path: str | Path, table, float_format: str = "%.4g") -> Path:
     return Path(path)
 
 
-def read_table(path: str | Path, columns: tuple[str, ...] = ()):
+def read_table(path: str | Path, columns: tuple[str, ...] = (), text: tuple[str, ...] = ()):
     """Read a CSV table as a pandas DataFrame; :class:`InputError` naming the file when it is missing,
-    not CSV, or lacks one of ``columns``."""
+    not CSV, or lacks one of ``columns``. ``text``: columns read as text (a subject named 01 stays "01")."""
     import pandas as pd
 
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "table not found", "run the stage that writes it first")
     try:
-        table = pd.read_csv(path)
+        table = pd.read_csv(path, dtype={c: str for c in text})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(path, f"not a readable CSV table ({exc})", "delete it and rerun the stage that writes it") from exc
     missing = [c for c in columns if c not in table.columns]

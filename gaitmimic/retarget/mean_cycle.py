@@ -5,6 +5,8 @@ Every complete gait cycle (right heel strike to the next) of every walking trial
 cycles; each channel of the mean cycle (the 21 joint angles, root height, sway, roll, pitch, yaw about the
 heading, and the forward position less the mean speed's advance) is then a truncated Fourier series, so the
 reference is smooth and exactly periodic: position and velocity are continuous across the seam. The root
+height is then set, frame by frame, so that the lowest foot point is on the floor (as the retarget grounds
+every trial); the averaged height only seeds it. The root
 moves along +x at the subject's mean speed (total stride length over total cycle time), and the cycle lasts
 the mean cycle time, rounded to whole control frames. Left and right stay half a cycle apart as in the data
 (the left leg's curves are the left leg's own, not a mirrored right leg). The per-cycle spread (SD) of every
@@ -121,7 +123,7 @@ def mean_cycle_reference(refs: list[Reference], model: mujoco.MjModel, *, n_harm
         treadmill=all(r.treadmill for r in refs), belt_speed_mps=float(np.mean([r.belt_speed_mps for r in refs])),
         source_mot="mean cycle of " + ", ".join(names),
     )
-    sd = cycles.std(axis=0)
+    sd = cycles.std(axis=0, ddof=1) if len(cycles) > 1 else np.zeros_like(mean)  # the sample SD, as gait labs report
     fit_error = np.sqrt(np.mean((_evaluate(coef, np.arange(SAMPLES) / SAMPLES) - mean) ** 2, axis=0))
     report = {
         "cycles": int(len(cycles)), "trials": names, "n_harmonics": int(n_harmonics),

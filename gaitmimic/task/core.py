@@ -305,7 +305,6 @@ class GaitCore:
             state = None
         for ctrl, row in zip(self.ctrl, target):
             ctrl[:] = row
-        pushed = (self.t >= self._trial_push[:, 0]) & (self.t < self._trial_push[:, 1])
         if self._assist_on or self._pushes_on or self._trial_push.any():  # torso forces
             force = np.zeros((self.n, 6))
             level = self.assist_level()
@@ -313,6 +312,7 @@ class GaitCore:
                 force += self._assist(level, state if state is not None else self._gather(self.all))
             if self._pushes_on:
                 force[:, :3] += self._pushes()
+            pushed = (self.t >= self._trial_push[:, 0]) & (self.t < self._trial_push[:, 1])
             force[:, :3] += self._trial_force * pushed[:, None]
             for xfrc, row in zip(self.xfrc, force):
                 xfrc[self.torso] = row

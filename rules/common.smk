@@ -106,6 +106,12 @@ def code_version(script):
     return _code_version(Path(workflow.basedir) / "workflow_scripts" / script, LIBRARY)
 
 
+def c3d_walks(subject):
+    """The subject's walking trials recorded as C3D (those the lab's model outputs may come with)."""
+    s = _SUBJECTS[subject]
+    return [t for t in s.dynamic_trials if Path(s.trials[t]).suffix.lower() == ".c3d"]
+
+
 def subject_stage_outputs(subject):
     """{stage: the outputs of that stage} of one subject, in pipeline order (evaluate: its metrics)."""
     s = _SUBJECTS[subject]
@@ -113,7 +119,8 @@ def subject_stage_outputs(subject):
         "markers": [res(subject, "markers", f"{t}.trc") for t in s.trials]
                    + [res(subject, "events", f"{t}.csv") for t in s.dynamic_trials],
         "scale": [res(subject, "model", f"{subject}.osim")],
-        "ik": [res(subject, "ik", f"{t}.mot") for t in s.dynamic_trials],
+        "ik": [res(subject, "ik", f"{t}.mot") for t in s.dynamic_trials]
+              + [res(subject, "ik", f"{t}_vs_lab.json") for t in c3d_walks(subject)],
         "retarget": [res(subject, "reference", f"{t}.npz") for t in s.dynamic_trials]
                     + [res(subject, "reference", f"{t}_playback.mp4") for t in s.dynamic_trials]
                     + [res(subject, "reference", "mean_cycle.npz")],
@@ -128,7 +135,8 @@ def subject_stage_logs(subject):
     return {
         "markers": [res(subject, "logs", "markers", f"{t}.log") for t in s.trials],
         "scale": [res(subject, "logs", "scale.log")],
-        "ik": [res(subject, "logs", "ik", f"{t}.log") for t in s.dynamic_trials],
+        "ik": [res(subject, "logs", "ik", f"{t}.log") for t in s.dynamic_trials]
+              + [res(subject, "logs", "ik", f"{t}_vs_lab.log") for t in c3d_walks(subject)],
         "retarget": [res(subject, "logs", "retarget", "humanoid.log"), res(subject, "logs", "retarget", "mean_cycle.log")]
                     + [res(subject, "logs", "retarget", f"{t}{part}.log") for t in s.dynamic_trials for part in ("", "_playback")],
         "train": [res(subject, "logs", "train", "train.log")],
@@ -188,6 +196,7 @@ def eval_subject_report_files(subject):
     files = [res(subject, "eval", f"{subject}_{r}.mp4") for r in EVAL_FILMS]
     files += [res(subject, "eval", "plots", f"{name}.png")
               for name in ("gait_cycle", "learning_curve", "ik_error", "events")]
+    files += [res(subject, "ik", f"{t}_vs_lab.png") for t in c3d_walks(subject)]
     return files
 
 

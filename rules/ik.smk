@@ -25,3 +25,33 @@ rule ik:
         runtime=30,
     script:
         "../workflow_scripts/ik.py"
+
+
+rule ik_vs_lab:
+    # Our angles against the lab's own model outputs (Plug-in Gait's RHipAngles, ...) stored in the C3D,
+    # per angle and over the gait cycle. Every C3D walk gets the pair; without model outputs the report
+    # and the figure say so. Library entry point: gaitmimic.opensim.stage.compare_with_lab.
+    input:
+        raw=raw_trial_file,
+        mot=res("{subject}", "ik", "{trial}.mot"),
+        model=res("{subject}", "model", "{subject}.osim"),
+        events=res("{subject}", "events", "{trial}.csv"),
+    output:
+        json=res("{subject}", "ik", "{trial}_vs_lab.json"),
+        png=report(
+            res("{subject}", "ik", "{trial}_vs_lab.png"),
+            caption="../report/ik_vs_lab.rst",
+            category="{subject}",
+            subcategory="ik",
+            labels={"subject": "{subject}", "item": "joint angles vs the lab's model ({trial})"},
+        ),
+    params:
+        code=code_version("ik_vs_lab.py"),
+    log:
+        res("{subject}", "logs", "ik", "{trial}_vs_lab.log"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../workflow_scripts/ik_vs_lab.py"

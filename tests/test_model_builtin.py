@@ -98,11 +98,15 @@ def _np(R) -> np.ndarray:
 
 
 def _rotation_axis(model, coord, parent, child, delta=0.2):
-    """Axis (in the parent frame) about which ``child`` turns when ``coord`` increases from 0."""
+    """Axis (in the parent frame) about which ``child`` turns when ``coord`` increases from 0, every other
+    coordinate at 0 (the built-in model's default pose is upright standing, not zero)."""
     from scipy.spatial.transform import Rotation
 
     state = model.initSystem()
-    c = model.getCoordinateSet().get(coord)
+    cs = model.getCoordinateSet()
+    for i in range(cs.getSize()):
+        cs.get(i).setValue(state, 0.0, False)
+    c = cs.get(coord)
     c.setValue(state, 0.0)
     R0 = _rel_rotation(model, state, parent, child)
     c.setValue(state, delta)

@@ -17,6 +17,7 @@ from gaitmimic.opensim.trials import select_time
 from _opensim_cases import marker_stage_trc, mot_columns, rmse_deg
 
 ANGLES = [f"{j}_{s}" for s in ("r", "l") for j in ("hip_flexion", "hip_adduction", "hip_rotation", "knee_angle", "ankle_angle")]
+ANGLES += ["pelvis_tilt", "pelvis_list", "pelvis_rotation"]   # the ISB pelvis frame, calibrated on the static
 IK_SECONDS = 2.5      # IK on the first 2.5 s (> 2 gait cycles) keeps the test fast
 
 
@@ -73,9 +74,11 @@ def test_scaled_segment_lengths_match_the_generator(demo, generic_height_m):
 def test_ik_recovers_the_generator_angles(demo):
     folder, out, info, static, walk = demo
     osim = out / "demo01.osim"
-    scale_subject(static, osim, out / "scale_report.json", subject="demo01", mass_kg=info["mass_kg"],
-                  height_m=info["height_m"], model=settings.section("model"), scale=settings.section("scale"),
-                  log_file=out / "opensim.log")
+    report = scale_subject(static, osim, out / "scale_report.json", subject="demo01", mass_kg=info["mass_kg"],
+                           height_m=info["height_m"], model=settings.section("model"), scale=settings.section("scale"),
+                           log_file=out / "opensim.log")
+    # the demo's markers sit where the model puts them: the subject's pelvis frame needs (almost) no correction
+    assert abs(report["pelvis_frame_tilt_correction_deg"]) < 1.0, report["pelvis_frame_tilt_correction_deg"]
     summary = run_ik(osim, walk, out / "walk01.mot", out / "walk01_ik_summary.json", model=settings.section("model"),
                      ik=settings.section("ik"), log_file=out / "opensim.log")
     t_ref, ref = mot_columns(folder / "walk01_truth.mot")

@@ -1,4 +1,4 @@
-"""Joint mapping on known poses of the built-in model (gait2392 conventions): angles and their signs."""
+"""Joint mapping on known poses of the built-in model (gait2392 signs, ISB pelvis frame): angles and their signs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ pytest.importorskip("opensim")
 from retarget_helpers import builtin_model, write_mot  # noqa: E402
 
 from gaitmimic import settings  # noqa: E402
+from gaitmimic.demo.kinematics import from_upright_pelvis  # noqa: E402
+from gaitmimic.opensim.model.builtin import coordinate_names  # noqa: E402
 from gaitmimic.frames import rotation_opensim_to_mujoco  # noqa: E402
 from gaitmimic.retarget import joint_mapping, opensim_kinematics, root  # noqa: E402
 from gaitmimic.sim import humanoid  # noqa: E402
@@ -29,10 +31,16 @@ def setup(tmp_path_factory):
 
 
 def _pose(setup, name: str, **coords_deg):
-    """Retarget a constant pose: (kinematics, joint angles deg by name, humanoid data posed at frame 0)."""
+    """Retarget a constant pose: (kinematics, joint angles deg by name, humanoid data posed at frame 0).
+
+    ``coords_deg``: the pose with the pelvis frame upright in standing (gait2392's), converted to the built-in
+    model's ISB pelvis frame (:func:`gaitmimic.demo.kinematics.from_upright_pelvis`)."""
     work, osim, model = setup
-    base = {"pelvis_ty": np.full(N, 0.95)}
-    base.update({k: np.full(N, v) for k, v in coords_deg.items()})
+    upright = {c: np.zeros(N) for c in coordinate_names()}
+    upright.update({k: np.full(N, np.radians(v)) for k, v in coords_deg.items()})
+    isb = from_upright_pelvis(upright)
+    base = {c: np.degrees(v) for c, v in isb.items() if not c.startswith("pelvis_t")}
+    base["pelvis_ty"] = np.full(N, 0.95)
     kin = opensim_kinematics.compute_kinematics(osim, write_mot(work / f"{name}.mot", base), 40.0, filter_hz=None)
     q, torso_R = joint_mapping.map_joints(kin, model, toe_weight=0.0)
     data = mujoco.MjData(model)

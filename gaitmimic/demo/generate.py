@@ -40,6 +40,7 @@ from gaitmimic.demo.kinematics import (
     foot_clearance,
     gait_coordinates,
     root_translation,
+    standing_coordinates,
 )
 from gaitmimic.io.mot import write_mot_arrays
 from gaitmimic.io.reports import write_json
@@ -130,7 +131,7 @@ def generate_demo(out_dir: str | Path, seed: int = 0, subject: str | None = None
 
     # Static: upright, arms slightly abducted.
     n_static = int(round(STATIC_S * rate_hz))
-    st_coords = {name: np.zeros(n_static) for name in coordinate_names()}
+    st_coords = standing_coordinates(n_static)
     for name, deg in STATIC_POSE_DEG.items():
         st_coords[name][:] = math.radians(deg)
     st = sampler.sample({k: v[:1] for k, v in st_coords.items()})

@@ -18,7 +18,7 @@ import numpy as np
 
 from gaitmimic.demo.fourier import FourierSeries
 from gaitmimic.opensim.model.builtin import coordinate_names
-from gaitmimic.opensim.model.layout import Layout
+from gaitmimic.opensim.model.layout import Layout, standing_pose_deg
 
 #: A foot lands when its lowest sole point comes below CONTACT_ON_M and leaves when it rises above CONTACT_OFF_M.
 CONTACT_ON_M = 0.002
@@ -31,17 +31,54 @@ TRANSLATIONS = ("pelvis_tx", "pelvis_ty", "pelvis_tz")
 def gait_coordinates(series: dict[str, FourierSeries], phase: np.ndarray) -> dict[str, np.ndarray]:
     """Model coordinate values (rad, m) at ``phase`` (gait cycles, 0 = right heel strike).
 
-    Coordinates without a series are zero; pelvis_tx/ty are zero here (see :func:`root_translation`).
+    The series are angles of gait2392's upright pelvis frame, in which they were fitted; they are
+    re-expressed in the built-in model's ISB pelvis frame (:func:`from_upright_pelvis`). Coordinates without
+    a series hold upright standing; pelvis_tx/ty are zero here (see :func:`root_translation`).
     """
-    out: dict[str, np.ndarray] = {}
+    upright: dict[str, np.ndarray] = {}
     for name in coordinate_names():
         if name in ("pelvis_tx", "pelvis_ty") or name not in series:
-            out[name] = np.zeros_like(phase, dtype=float)
+            upright[name] = np.zeros_like(phase, dtype=float)
         elif name in TRANSLATIONS:
-            out[name] = series[name](phase)
+            upright[name] = series[name](phase)
         else:
-            out[name] = np.radians(series[name](phase))
+            upright[name] = np.radians(series[name](phase))
+    return from_upright_pelvis(upright)
+
+
+#: Rotational coordinates of the joints that the pelvis frame's tilt re-expresses: (coordinates in the
+#: joint's axis order Z, X, Y, signs of those axes), the pelvis's own joint first.
+_PELVIS_JOINTS = {
+    "ground_pelvis": (("pelvis_tilt", "pelvis_list", "pelvis_rotation"), (1, 1, 1)),
+    "hip_r": (("hip_flexion_r", "hip_adduction_r", "hip_rotation_r"), (1, 1, 1)),
+    "hip_l": (("hip_flexion_l", "hip_adduction_l", "hip_rotation_l"), (1, -1, -1)),
+    "back": (("lumbar_extension", "lumbar_bending", "lumbar_rotation"), (1, 1, 1)),
+}
+
+
+def from_upright_pelvis(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Coordinates of a motion given with the pelvis frame upright in standing (gait2392's) converted to the
+    built-in model's ISB pelvis frame, the same body poses exactly: the pelvis's rotation in ground gains the
+    frame's posterior turn, and the hips' and the lumbar joint's rotations relative to the pelvis lose it
+    (re-expressed, not offset, so pelvis list and rotation stay exact)."""
+    from scipy.spatial.transform import Rotation
+
+    a = np.radians(-standing_pose_deg()["pelvis_tilt"])   # the ISB frame is turned posteriorly by a
+    turn = Rotation.from_euler("Z", a)
+    out = dict(values)
+    for joint, (names, signs) in _PELVIS_JOINTS.items():
+        angles = np.stack([np.ravel(values[n]) * sg for n, sg in zip(names, signs)], axis=1)
+        R = Rotation.from_euler("ZXY", angles)
+        R = R * turn.inv() if joint == "ground_pelvis" else turn * R
+        new = R.as_euler("ZXY")
+        for k, (n, sg) in enumerate(zip(names, signs)):
+            out[n] = (new[:, k] * sg).reshape(np.shape(values[n]))
     return out
+
+
+def standing_coordinates(n: int) -> dict[str, np.ndarray]:
+    """Every built-in model coordinate (rad, m) in upright standing, ``n`` frames; translations zero."""
+    return from_upright_pelvis({name: np.zeros(n) for name in coordinate_names()})
 
 
 @dataclass

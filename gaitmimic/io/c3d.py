@@ -7,6 +7,8 @@
 - ``first_frame``: ``header.points.first_frame`` (0-based capture frame of stored frame 0).
 - ``EVENT`` annotations: times are validated; placeholder 0.0 times and times outside the stored frames
   are discarded with a warning.
+- Model outputs (:func:`read_model_angles`): the angle points that ``POINT:ANGLES`` lists (Plug-in Gait's
+  ``LHipAngles``, ``RPelvisAngles``, ...; Vicon's ``...V`` variants) in degrees after ``POINT:ANGLE_UNITS``.
 - Force plates: ``FORCE_PLATFORM`` corners/origin/type and the channels named by ``CHANNEL``
   (analog scaling applied by ezc3d), forces in N, moments converted to N·m from ``ANALOG:UNITS``.
 """
@@ -23,7 +25,7 @@ from gaitmimic.io.markerdata import UNIT_TO_M, AnnotatedEvent, ForcePlate, Marke
 
 log = logging.getLogger(__name__)
 
-__all__ = ["read_c3d"]
+__all__ = ["read_c3d", "read_model_angles"]
 
 _EVENT_NAMES = {"foot strike": "heel_strike", "foot off": "toe_off", "heel strike": "heel_strike",
                 "toe off": "toe_off", "heel_strike": "heel_strike", "toe_off": "toe_off"}
@@ -216,3 +218,39 @@ def read_c3d(path: str | Path, *, with_analogs: bool = True) -> MarkerTrial:
     plates = _read_force_plates(c3d, params, path) if with_analogs else []
     return MarkerTrial(labels=labels, xyz_m=xyz, rate_hz=rate, first_frame=first_frame,
                        events=events, force_plates=plates, source=path)
+
+
+def read_model_angles(path: str | Path) -> dict[str, np.ndarray]:
+    """The joint and segment angles a lab's own model wrote into a C3D (the points ``POINT:ANGLES`` lists):
+    {label without subject prefix: (n_frames, 3) degrees}, NaN where the sample is invalid (residual < 0)
+    or exactly (0, 0, 0). Empty when the file holds none. Frames are the stored frames of :func:`read_c3d`."""
+    import ezc3d
+
+    path = Path(path)
+    try:
+        c3d = ezc3d.c3d(str(path), extract_forceplat_data=False)
+    except Exception as exc:
+        raise InputError(path, f"unreadable or truncated C3D ({exc})", "re-export the trial from the capture software") from exc
+    params = c3d["parameters"]
+    names = [strip_prefix(str(a)) for a in (_param(params, "POINT", "ANGLES", []) or [])]
+    if not names:
+        return {}
+    units = [str(u).strip().lower() for u in (_param(params, "POINT", "ANGLE_UNITS", []) or ["deg"])]
+    scale = 180.0 / np.pi if units and units[0].startswith("rad") else 1.0
+    labels = [strip_prefix(str(lab)) for lab in _param(params, "POINT", "LABELS", [])]
+    for extra in ("LABELS2", "LABELS3", "LABELS4"):
+        labels += [strip_prefix(str(lab)) for lab in (_param(params, "POINT", extra, []) or [])]
+    pts = np.asarray(c3d["data"]["points"], dtype=float)
+    res = c3d["data"].get("meta_points", {}).get("residuals")
+    out = {}
+    for name in names:
+        if name not in labels or name in out or labels.index(name) >= pts.shape[1]:
+            continue
+        i = labels.index(name)
+        xyz = pts[:3, i, :].T * scale
+        bad = np.all(xyz == 0.0, axis=1)
+        if res is not None:
+            bad |= np.asarray(res, dtype=float)[0, i, :] < 0
+        xyz[bad] = np.nan
+        out[name] = xyz
+    return out

@@ -35,11 +35,10 @@ from gaitmimic.opensim.trials import (
 BUILTIN_HEIGHT_M, BUILTIN_MASS_KG = 1.75, 70.0
 
 #: What ``scale.coordinate_tasks: null`` means: coordinates the markers cannot resolve in a standing
-#: pose, held at the model default / upright.
-PLACEMENT_COORDINATE_TASKS = {
-    **{c: {"weight": 1000.0, "value_deg": None} for c in ("subtalar_angle_r", "subtalar_angle_l", "mtp_angle_r", "mtp_angle_l")},
-    "lumbar_extension": {"weight": 1000.0, "value_deg": 0.0},
-}
+#: pose, held at the model's default value (upright trunk: 0 in gait2392, the standing pose's lumbar
+#: extension in the built-in model).
+PLACEMENT_COORDINATE_TASKS = {c: {"weight": 1000.0, "value_deg": None} for c in (
+    "subtalar_angle_r", "subtalar_angle_l", "mtp_angle_r", "mtp_angle_l", "lumbar_extension")}
 
 
 @dataclass
@@ -219,3 +218,61 @@ def check_scale_factors(scale_factors: dict[str, list[float]], scaled_bodies: se
         raise InputError(source, f"implausible segment scale factors (outside {lo}-{hi}): {listing}; "
                          "the static trial may be of another subject, or its markers mislabelled",
                          "check that the static trial belongs to this subject and that mass/height and marker names are right")
+
+
+#: The markers that define the ISB / Plug-in Gait pelvis frame of the built-in model.
+PELVIS_FRAME_MARKERS = {"asis": ("LASI", "RASI"), "psis": ("LPSI", "RPSI")}
+
+
+def _rot_z(a: float) -> np.ndarray:
+    c, s = np.cos(a), np.sin(a)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+def align_pelvis_frame(model, present: Sequence[str]) -> float | None:
+    """Tilt the built-in model's pelvis frame so the subject's placed ASIS-PSIS line is level in it, as the
+    ISB / Plug-in Gait pelvis is defined; return the correction (deg, + = the frame turned posteriorly), or
+    None when the static data lack one of the four markers.
+
+    Everything attached to the pelvis (markers, hip and lumbar joint locations, centre of mass, inertia) is
+    re-expressed in the rotated frame, and the default pose (upright standing) keeps its physical posture:
+    pelvis_tilt's default drops by the correction, the hips' and the lumbar joint's flexion defaults rise by it.
+    ``model``: the scaled, marker-placed ``opensim.Model`` (edited in place)."""
+    osim = import_opensim()
+    names = [m for pair in PELVIS_FRAME_MARKERS.values() for m in pair]
+    if not all(m in present for m in names):
+        return None
+    ms = model.updMarkerSet()
+    loc = {m: np.array([ms.get(m).get_location()[i] for i in range(3)]) for m in names}
+    asis = 0.5 * (loc["LASI"] + loc["RASI"])
+    psis = 0.5 * (loc["LPSI"] + loc["RPSI"])
+    d = asis - psis
+    alpha = -float(np.arctan2(d[1], d[0]))
+    R = _rot_z(alpha)
+    vec = lambda v: osim.Vec3(*(float(x) for x in v))  # noqa: E731
+    arr = lambda v: np.array([v[i] for i in range(3)])  # noqa: E731
+    pelvis = model.updBodySet().get("pelvis")
+    for i in range(ms.getSize()):
+        marker = ms.get(i)
+        if marker.getParentFrameName().split("/")[-1] == "pelvis":
+            marker.set_location(vec(R @ arr(marker.get_location())))
+    pelvis.setMassCenter(vec(R @ arr(pelvis.getMassCenter())))
+    inertia = pelvis.getInertia()
+    m, p = inertia.getMoments(), inertia.getProducts()
+    tensor = np.array([[m[0], p[0], p[1]], [p[0], m[1], p[2]], [p[1], p[2], m[2]]])
+    t = R @ tensor @ R.T
+    pelvis.setInertia(osim.Inertia(t[0, 0], t[1, 1], t[2, 2], t[0, 1], t[0, 2], t[1, 2]))
+    joints = model.updJointSet()
+    coords = model.updCoordinateSet()
+    for i in range(joints.getSize()):
+        joint = joints.get(i)
+        parent = joint.upd_frames(0)
+        if joint.getParentFrame().findBaseFrame().getName() != "pelvis":
+            continue
+        parent.set_translation(vec(R @ arr(parent.get_translation())))
+    for name, sign in (("pelvis_tilt", -1.0), ("hip_flexion_r", 1.0), ("hip_flexion_l", 1.0), ("lumbar_extension", 1.0)):
+        if coords.contains(name):
+            c = coords.get(name)
+            c.setDefaultValue(c.getDefaultValue() + sign * alpha)
+    model.finalizeConnections()
+    return float(np.degrees(alpha))

@@ -4,7 +4,9 @@
   + ``scale_report.json`` (scale factors, static-pose marker errors, warnings);
 - :func:`run_ik` (rule ``ik``): scaled model + processed walking trial (TRC) -> ``<trial>.mot`` (degrees,
   OpenSim coordinate names) + ``<trial>_ik_summary.json`` (per-frame marker RMS/max, worst markers,
-  frames with missing markers, frames flagged for too few markers).
+  frames with missing markers, frames flagged for too few markers);
+- :func:`compare_with_lab` (rule ``ik_vs_lab``): the .mot against the lab's own model outputs in the raw C3D
+  (:mod:`~gaitmimic.opensim.lab_angles`) -> ``<trial>_vs_lab.json`` + ``<trial>_vs_lab.png``.
 
 Both take the settings objects of :mod:`gaitmimic.settings` (``model`` plus ``scale`` or ``ik``), force the
 C numeric locale, drive OpenSim through setup XML written from templates (:mod:`~gaitmimic.opensim.setup_xml`)
@@ -40,7 +42,7 @@ from gaitmimic.opensim.reports import is_bony_landmark, marker_positions_at_pose
 from gaitmimic.opensim.runtime import load_model, opensim_log, work_dir
 from gaitmimic.opensim.trials import frame_times, time_window, to_model_markers
 
-__all__ = ["scale_subject", "run_ik"]
+__all__ = ["scale_subject", "run_ik", "compare_with_lab"]
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,8 @@ def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_repor
         }
         scaled = load_model(outs["output_model"])
         scaled.setName(subject)
+        pelvis_tilt = sc.align_pelvis_frame(scaled, present) if generic.builtin else None
+        report["pelvis_frame_tilt_correction_deg"] = pelvis_tilt
         with atomic_path(out_osim) as tmp:
             scaled.printToXML(str(tmp))
         note = ("<!-- Record of the ScaleTool setup that produced this model (gaitmimic.opensim.stage.scale_subject); "
@@ -177,3 +181,62 @@ def run_ik(model_osim: str | Path, trc: str | Path, out_mot: str | Path, out_sum
         ikm.write_motion(out_mot, mot, times, solvable)
         write_json(out_summary, summary, indent=1)
     return summary
+
+
+def compare_with_lab(raw_c3d: str | Path, mot_path: str | Path, model_osim: str | Path, events_csv: str | Path,
+                     out_json: str | Path, out_png: str | Path) -> dict[str, Any]:
+    """Compare the IK ``.mot`` of a C3D walk with the lab's model outputs stored in that C3D; write both files.
+
+    A C3D without model outputs gets a report that says so (``lab_outputs: false``) and a figure with that
+    sentence, so every C3D walk has the pair. Returns the report."""
+    import contextlib
+
+    from gaitmimic.io.c3d import read_model_angles
+    from gaitmimic.io.events import read_events
+    from gaitmimic.io.mot import read_mot
+    from gaitmimic.opensim import lab_angles as la
+
+    trial = Path(mot_path).stem
+    lab = read_model_angles(raw_c3d)
+    mot = read_mot(mot_path)
+    report: dict[str, Any] = {"trial": trial, "source": str(raw_c3d), "lab_outputs": False, "angles": {},
+                              "conventions": la.__doc__.split("Conventions: ", 1)[1].split("\n\n", 1)[0].replace("\n", " ")}
+    compared = {}
+    progression = {}
+    if any(la.lab_series(lab, a.label) is not None for a in la.ANGLES):
+        with opensim_log(None):
+            progression = la.foot_progression_deg(model_osim, mot)
+        compared = la.compare_with_lab(mot, lab, progression)
+    if compared:
+        agree = [n for n, v in compared.items() if v["agrees"]]
+        report.update({"lab_outputs": True, "angles": compared, "n_agree": len(agree), "n_compared": len(compared),
+                       "differ": [n for n in compared if n not in agree]})
+    else:
+        report["reason"] = ("the C3D holds no Plug-in Gait angle outputs (RHipAngles, RPelvisAngles, ...) to compare with"
+                            if not lab else f"none of the C3D's angle outputs ({', '.join(sorted(lab)[:6])}, ...) is one we compare")
+    events = read_events(events_csv)
+    heel_strikes = {side: [int(f) for f in events.loc[(events["side"] == side) & (events["event"] == "heel_strike"), "frame"]]
+                    for side in ("left", "right")}
+    with contextlib.ExitStack() as stack:
+        tmp_json = stack.enter_context(atomic_path(out_json))
+        tmp_png = stack.enter_context(atomic_path(out_png))
+        write_json(tmp_json, report, indent=1)
+        if compared:
+            la.plot_vs_lab(tmp_png, mot, lab, progression, compared, heel_strikes,
+                           f"{trial}: gaitmimic IK vs the lab's Plug-in Gait outputs "
+                           f"({report['n_agree']} of {report['n_compared']} angles agree)")
+        else:
+            _text_figure(tmp_png, f"{trial}: {report['reason']}")
+    return report
+
+
+def _text_figure(path: Path, text: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(8, 1.2))
+    fig.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=10)
+    fig.savefig(path, dpi=90, format="png")
+    plt.close(fig)

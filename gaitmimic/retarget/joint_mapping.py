@@ -1,6 +1,6 @@
 """Joint mapping: OpenSim segment rotations -> humanoid hinge angles, joint by joint, as rotations.
 
-Each OpenSim body's rotation relative to its own neutral (all-coordinates-zero) orientation is
+Each OpenSim body's rotation relative to its own neutral orientation (upright standing: :func:`gaitmimic.retarget.opensim_kinematics.set_neutral_pose`) is
 expressed in the MuJoCo frame (:mod:`gaitmimic.frames`) and applied to the matching humanoid body's
 neutral orientation (the stock humanoid stands in the same neutral pose: legs straight, feet flat).
 The relative rotation parent -> child is then decomposed in the humanoid's own hinge order, read

@@ -63,8 +63,8 @@ FOOT_LENGTH_PER_HEEL_MTP = 1.4
 class OpenSimKinematics:
     """Per-frame OpenSim kinematics in the OpenSim ground frame.
 
-    time_s (T,); rotations[segment] (T,3,3) body-to-ground; neutral_rotations[segment] (3,3) at all
-    coordinates zero; centres[name] (T,3) joint centres (m); coordinates[name] (T,) radians or metres.
+    time_s (T,); rotations[segment] (T,3,3) body-to-ground; neutral_rotations[segment] (3,3) in the
+    neutral pose (:func:`set_neutral_pose`); centres[name] (T,3) joint centres (m); coordinates[name] (T,) radians or metres.
     """
 
     time_s: np.ndarray
@@ -204,8 +204,7 @@ def compute_kinematics(osim_path: str | Path, mot_path: str | Path, rate_hz: flo
         pts = {seg: _vec(b.getPositionInGround(state)) for seg, b in body_objs.items()}
         return R, P, pts
 
-    for c in coords.values():
-        c.setValue(state, 0.0, False)
+    set_neutral_pose(model, state)
     neutral_R, neutral_P, _ = snapshot()
     rotations = {seg: np.zeros((n, 3, 3)) for seg in body_objs}
     centres = {name: np.zeros((n, 3)) for name in neutral_P}
@@ -222,17 +221,26 @@ def compute_kinematics(osim_path: str | Path, mot_path: str | Path, rate_hz: flo
     return OpenSimKinematics(time_s, rotations, neutral_R, centres, points, values)
 
 
+def set_neutral_pose(model, state) -> None:
+    """The neutral pose the humanoid's stands for: rotational coordinates at the model's default values,
+    translations zero. For gait2392-style models (defaults 0) that is all coordinates zero; the built-in
+    model's default is upright standing with its ISB pelvis tilted anteriorly
+    (:func:`gaitmimic.opensim.model.layout.standing_pose_deg`)."""
+    cs = model.getCoordinateSet()
+    for i in range(cs.getSize()):
+        c = cs.get(i)
+        c.setValue(state, 0.0 if c.getMotionType() == 2 else c.getDefaultValue(), False)  # 2 = translational
+
+
 def subject_segments(osim_path: str | Path) -> SubjectSegments:
-    """Segment lengths and masses of a scaled OpenSim model, measured in its default (all-zero) pose."""
+    """Segment lengths and masses of a scaled OpenSim model, measured in its neutral pose (:func:`set_neutral_pose`)."""
     osim = _quiet_opensim()
     osim_path = Path(osim_path)
     if not osim_path.is_file():
         raise InputError(osim_path, "scaled OpenSim model not found", "run the scale stage first")
     model = osim.Model(str(osim_path))
     state = model.initSystem()
-    cs = model.getCoordinateSet()
-    for i in range(cs.getSize()):
-        cs.get(i).setValue(state, 0.0, False)
+    set_neutral_pose(model, state)
     model.realizePosition(state)
     bodies = _find_bodies(model)
     frames = _child_frames(model, bodies)

@@ -5,6 +5,11 @@ Coordinates, axes and signs follow gait2392 (legs, pelvis, lumbar; checked again
 
 - ``ground_pelvis``: rotations Z (pelvis_tilt), X (pelvis_list), Y (pelvis_rotation), then translations
   X, Y, Z (pelvis_tx/ty/tz), as in gait2392. The pelvis origin is the mid-point of the hip joint centres.
+  Unlike gait2392, the pelvis axes are the ISB / Plug-in Gait pelvis's (the ASIS-PSIS line is level at
+  pelvis_tilt 0), so pelvis tilt and hip flexion read as a gait lab's; signs stay OpenSim's: pelvis_tilt
+  is positive POSTERIOR (Plug-in Gait's anterior tilt is -pelvis_tilt) and pelvis_list positive when the
+  right side drops (Plug-in Gait's right pelvic obliquity is -pelvis_list). The default pose is upright
+  standing (:func:`gaitmimic.opensim.model.layout.standing_pose_deg`: about 11 deg anterior tilt).
 - ``hip_r``: Z hip_flexion_r (+ = flexion), X hip_adduction_r, Y hip_rotation_r; ``hip_l`` uses -X and -Y
   so adduction and internal rotation are positive on both sides.
 - ``knee_r/l``: a plain hinge about Z; ``knee_angle`` is NEGATIVE in flexion (gait2392, range -120..10 deg).
@@ -27,7 +32,7 @@ from pathlib import Path
 
 from gaitmimic.atomic import atomic_path
 from gaitmimic.opensim.model.anthropometry import segment_inertia
-from gaitmimic.opensim.model.layout import SIDES, Layout, build_layout
+from gaitmimic.opensim.model.layout import SIDES, Layout, build_layout, pelvis_point, standing_pose_deg
 from gaitmimic.opensim.model.plugin_gait_markers import PIG_MARKERS
 
 #: gait2392's oblique joint axes (right side; the left mirrors X and Y components: (-x, -y, z)).
@@ -75,8 +80,12 @@ def _mirror_axis(axis, side):
     return axis if side == "r" else (-axis[0], -axis[1], axis[2])
 
 
-def _inertia_body(osim, name, mass, com, ixx, iyy, izz):
-    return osim.Body(name, mass, osim.Vec3(*com), osim.Inertia(ixx, iyy, izz, 0.0, 0.0, 0.0))
+def _inertia_body(osim, name, mass, com, ixx, iyy, izz, tilt_deg: float = 0.0):
+    """A body with principal moments (ixx, iyy, izz) about axes rotated by ``tilt_deg`` about z."""
+    a = math.radians(tilt_deg)
+    c, s = math.cos(a), math.sin(a)
+    xx, yy, xy = c * c * ixx + s * s * iyy, s * s * ixx + c * c * iyy, c * s * (ixx - iyy)
+    return osim.Body(name, mass, osim.Vec3(*com), osim.Inertia(xx, yy, izz, xy, 0.0, 0.0))
 
 
 def _independent_axes(axes: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
@@ -138,10 +147,12 @@ def _bodies(osim, lay: Layout, mass_kg: float) -> dict:
     seg = {n: segment_inertia(n, H, mass_kg) for n in ("head", "upper_trunk", "middle_trunk", "lower_trunk",
                                                        "upper_arm", "forearm", "hand", "thigh", "shank", "foot")}
     bodies = {}
-    # Pelvis = de Leva's lower trunk (OMPH -> MIDH); origin at MIDH, CoM measured down from OMPH.
+    # Pelvis = de Leva's lower trunk (OMPH -> MIDH); origin at MIDH, CoM measured down from OMPH; its
+    # principal axes are those of upright standing, which the ISB pelvis frame sees rotated posteriorly.
     lt = seg["lower_trunk"]
-    bodies["pelvis"] = _inertia_body(osim, "pelvis", lt.mass_kg, (0, lt.length_m - lt.com_from_proximal_m, 0),
-                                     lt.i_transverse, lt.i_longitudinal, lt.i_sagittal)
+    tilt = -standing_pose_deg()["pelvis_tilt"]
+    bodies["pelvis"] = _inertia_body(osim, "pelvis", lt.mass_kg, pelvis_point((0, lt.length_m - lt.com_from_proximal_m, 0)),
+                                     lt.i_transverse, lt.i_longitudinal, lt.i_sagittal, tilt_deg=tilt)
     # Torso = upper + middle trunk + head, combined about their joint CoM (parallel axis theorem, along Y).
     L = lay.lengths
     parts = [
@@ -204,11 +215,12 @@ def build_osim_model(height_m: float, mass_kg: float, name: str = "gaitmimic_bui
         model.addBody(b)
     ground = model.getGround()
     J = lay.joint_in_parent
+    stand = {c: math.radians(v) for c, v in standing_pose_deg().items()}
     joints = [
         (_custom_joint(osim, "ground_pelvis", ground, (0, 0, 0), bodies["pelvis"],
                        [("pelvis_tilt", (0, 0, 1)), ("pelvis_list", (1, 0, 0)), ("pelvis_rotation", (0, 1, 0))],
                        [("pelvis_tx", (1, 0, 0)), ("pelvis_ty", (0, 1, 0)), ("pelvis_tz", (0, 0, 1))]),
-         {"pelvis_ty": lay.default_pelvis_height_m}),
+         {"pelvis_ty": lay.default_pelvis_height_m, "pelvis_tilt": stand["pelvis_tilt"]}),
     ]
     arms = []
     for s in SIDES:
@@ -216,7 +228,7 @@ def build_osim_model(height_m: float, mass_kg: float, name: str = "gaitmimic_bui
         joints += [
             (_custom_joint(osim, f"hip_{s}", bodies["pelvis"], J[f"hip_{s}"], bodies[f"femur_{s}"],
                            [(f"hip_flexion_{s}", (0, 0, 1)), (f"hip_adduction_{s}", (sgn, 0, 0)),
-                            (f"hip_rotation_{s}", (0, sgn, 0))]), None),
+                            (f"hip_rotation_{s}", (0, sgn, 0))]), {f"hip_flexion_{s}": stand[f"hip_flexion_{s}"]}),
             (_custom_joint(osim, f"knee_{s}", bodies[f"femur_{s}"], J[f"knee_{s}"], bodies[f"tibia_{s}"],
                            [(f"knee_angle_{s}", (0, 0, 1))]), None),
             (_custom_joint(osim, f"ankle_{s}", bodies[f"tibia_{s}"], J[f"ankle_{s}"], bodies[f"talus_{s}"],
@@ -235,7 +247,7 @@ def build_osim_model(height_m: float, mass_kg: float, name: str = "gaitmimic_bui
         ]
     back = _custom_joint(osim, "back", bodies["pelvis"], J["back"], bodies["torso"],
                          [("lumbar_extension", (0, 0, 1)), ("lumbar_bending", (1, 0, 0)), ("lumbar_rotation", (0, 1, 0))])
-    joints += [(back, None)] + arms
+    joints += [(back, {"lumbar_extension": stand["lumbar_extension"]})] + arms
     for joint, defaults in joints:
         _set_ranges(joint, defaults)
         model.addJoint(joint)

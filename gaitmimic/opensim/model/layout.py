@@ -6,7 +6,7 @@ zero): X forward, Y up, Z to the subject's right. Each body's origin is its prox
 
 | body | origin | distal point |
 | --- | --- | --- |
-| pelvis | MIDH, mid-point of the hip joint centres | lumbar joint at OMPH height |
+| pelvis | MIDH, mid-point of the hip joint centres; axes of the ISB / Plug-in Gait pelvis (X in the plane of the ASIS and the PSIS mid-point, ASIS-PSIS line level) | lumbar joint at OMPH height |
 | torso | lumbar joint (OMPH height; de Leva's MPT/LPT boundary) | C7 level, vertex (head is part of the torso) |
 | femur_r/l | hip joint centre | knee joint centre |
 | tibia_r/l | knee joint centre | ankle joint centre (lateral malleolus level) |
@@ -16,6 +16,13 @@ zero): X forward, Y up, Z to the subject's right. Each body's origin is its prox
 | humerus_r/l | shoulder joint centre | elbow joint centre |
 | forearm_r/l | elbow joint centre | wrist joint centre; the hand is part of this body |
 
+The pelvis is the one body whose frame is not aligned with the upright standing pose: its axes are those
+of the ISB and Plug-in Gait pelvis, defined by the ASIS and PSIS markers, so pelvis tilt and hip flexion
+read as a gait lab's do. In upright standing the ASIS-PSIS line dips forward by
+:data:`PELVIS_STANDING_TILT_DEG` (anterior tilt); :func:`standing_pose_deg` gives the coordinates of that
+pose (the model's default pose: pelvis tilted anteriorly, hips and lumbar joint compensating, so that
+thighs and trunk are vertical).
+
 Segment lengths are de Leva's (see :mod:`gaitmimic.opensim.model.anthropometry`); the trunk and limbs are
 straight vertical lines in the default pose, so the standing vertex height is
 ``ankle_height + shank + thigh + trunk + head`` (~1.017 x height: de Leva's lengths are distances
@@ -24,12 +31,40 @@ between landmarks, not vertical projections).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from gaitmimic.opensim.model.anthropometry import extra_dimensions, segment_lengths
 
 Vec = tuple[float, float, float]
 SIDES = ("r", "l")
+
+
+#: Pelvis ASIS and PSIS in upright standing, relative to the mid-hip point, as fractions of height (x forward,
+#: y up): the hip joint centres sit where Harrington et al. (2007, J Biomech 40:595) predict them from the
+#: ASIS (about 0.24 x pelvis depth + 10 mm behind, 0.30 x pelvis width + 11 mm below); the ASIS-PSIS line
+#: dips ~11 deg forward, as in upright standing.
+ASIS_STANDING_PER_H = (0.028, 0.048)
+PSIS_STANDING_PER_H = (-0.064, 0.066)
+#: Anterior pelvic tilt (deg) of upright standing in the ISB / Plug-in Gait pelvis frame (ASIS-PSIS line).
+PELVIS_STANDING_TILT_DEG = math.degrees(math.atan2(PSIS_STANDING_PER_H[1] - ASIS_STANDING_PER_H[1],
+                                                   ASIS_STANDING_PER_H[0] - PSIS_STANDING_PER_H[0]))
+
+
+def standing_pose_deg() -> dict[str, float]:
+    """Coordinates (deg) of upright standing, legs and trunk vertical: the model's default pose. OpenSim's
+    pelvis_tilt is positive backwards (posterior), so the anterior standing tilt is negative; hips and the
+    lumbar joint flex / extend by the same angle to keep the thighs and the trunk vertical."""
+    t = PELVIS_STANDING_TILT_DEG
+    return {"pelvis_tilt": -t, "hip_flexion_r": t, "hip_flexion_l": t, "lumbar_extension": t}
+
+
+def pelvis_point(standing: Vec) -> Vec:
+    """A point given in the upright-standing pelvis orientation (x forward, y up, z right, from the mid-hip
+    point), expressed in the ISB pelvis frame (rotated posteriorly by the standing tilt about z)."""
+    a = math.radians(PELVIS_STANDING_TILT_DEG)
+    x, y, z = standing
+    return (x * math.cos(a) - y * math.sin(a), x * math.sin(a) + y * math.cos(a), z)
 
 
 def _side(z: float, side: str) -> float:
@@ -63,7 +98,7 @@ def build_layout(height_m: float) -> Layout:
     y_xyph = L["middle_trunk"]
     y_cerv = L["middle_trunk"] + L["upper_trunk"]
     y_sjc = y_cerv - d["shoulder_drop"]
-    lay.joint_in_parent["back"] = (0.0, L["lower_trunk"], 0.0)
+    lay.joint_in_parent["back"] = pelvis_point((0.0, L["lower_trunk"], 0.0))
 
     # Foot, in the talus frame (origin at the ankle joint centre, floor at y = -ha).
     subtalar = (-0.18 * lf, -0.6 * ha, 0.0)
@@ -86,11 +121,10 @@ def build_layout(height_m: float) -> Layout:
         lay.joint_in_parent[f"elbow_{s}"] = (0.0, -L["upper_arm"], 0.0)
 
         S, m = s.upper(), lay.markers
-        # Pelvis, relative to the mid-hip point: the hip joint centres sit where Harrington et al. (2007,
-        # J Biomech 40:595) predict them from the ASIS (about 0.24 x pelvis depth + 10 mm behind, 0.30 x pelvis
-        # width + 11 mm below); the ASIS-PSIS line dips ~11 deg forward, as in upright standing.
-        m[f"{S}ASI"] = ("pelvis", (0.028 * H, 0.048 * H, _side(d["asis_half_width"], s)))
-        m[f"{S}PSI"] = ("pelvis", (-0.064 * H, 0.066 * H, _side(0.025 * H, s)))
+        # Pelvis (ASIS_STANDING_PER_H, PSIS_STANDING_PER_H), in the ISB pelvis frame: ASIS and PSIS level.
+        (ax, ay), (px, py) = ASIS_STANDING_PER_H, PSIS_STANDING_PER_H
+        m[f"{S}ASI"] = ("pelvis", pelvis_point((ax * H, ay * H, _side(d["asis_half_width"], s))))
+        m[f"{S}PSI"] = ("pelvis", pelvis_point((px * H, py * H, _side(0.025 * H, s))))
         # Thigh and shank: wand/skin markers on the lower lateral third, landmarks at the joints.
         m[f"{S}THI"] = ("femur_" + s, (0.0, -0.65 * L["thigh"], _side(0.038 * H, s)))
         m[f"{S}KNE"] = ("femur_" + s, (0.0, -L["thigh"], _side(d["knee_half_width"], s)))

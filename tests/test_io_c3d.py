@@ -82,3 +82,22 @@ def test_truncated_c3d(tmp_path, shared_data):
     bad.write_bytes(data[: len(data) // 3])
     with pytest.raises(InputError, match=r"cut\.c3d: .*truncated"):
         read_c3d(bad)
+
+
+def test_model_angles_of_a_plug_in_gait_walk_and_of_a_file_without(shared_data, repo_root):
+    """The lab model's angle points (POINT:ANGLES), in degrees, frames as read_c3d's; none in the demo's C3D."""
+    from gaitmimic.io.c3d import read_model_angles
+
+    path = shared_data / "btk-plugingait" / "PiG_Motion-FlatFoot-Full.c3d"
+    angles = read_model_angles(path)
+    n = read_c3d(path).n_frames
+    assert {"RHipAngles", "LKneeAngles", "RPelvisAngles", "LFootProgressAngles"} <= set(angles)
+    assert all(a.shape == (n, 3) for a in angles.values())
+    knee = angles["RKneeAngles"][:, 0]
+    print(f"\nRKneeAngles flexion {np.nanmin(knee):.1f}..{np.nanmax(knee):.1f} deg, {np.isnan(knee).sum()} invalid frames")
+    assert 45.0 <= np.nanmax(knee) <= 70.0 and -10.0 <= np.nanmin(knee) <= 5.0   # degrees, not millimetres or radians
+    lower = read_model_angles(shared_data / "btk-plugingait" / "PiG_Motion3_FF.c3d")
+    assert "RHipAnglesV" in lower                                                   # Vicon's "V" variants kept as named
+    demo = repo_root / "data" / "demo01" / "walk01.c3d"
+    if demo.is_file():
+        assert read_model_angles(demo) == {}

@@ -5,12 +5,7 @@ A Vicon C3D processed by Plug-in Gait carries its angles as points (:func:`gaitm
 stored frames, so row i of the .mot is stored frame i), per angle: the mean offset (ours - lab), the RMSE,
 the RMSE once the offset is removed and the correlation; :func:`plot_vs_lab` draws both over the gait cycle.
 
-Conventions: each angle is compared in Plug-in Gait's sign convention (:data:`ANGLES`). Our coordinates keep
-OpenSim's signs, so some read negated: anterior pelvic tilt = -pelvis_tilt, right pelvic obliquity (up +) =
--pelvis_list, knee flexion = -knee_angle. Foot progression is the calcaneus's forward axis in the
-horizontal plane against the walking direction (OpenSim X after the marker stage's rotation), internal +.
-Plug-in Gait's pelvis angles are global, its left ones the right ones mirrored, so the pelvis is compared
-on the right only.
+Conventions: :data:`CONVENTIONS` (also written into each report).
 
 Agreement (:data:`AGREEMENT`): what a gait lab expects between two conventional models of the same walk:
 sagittal angles within 3 deg of offset and r >= 0.95, the others within 5 deg and r >= 0.9.
@@ -58,6 +53,14 @@ def _angles() -> tuple[LabAngle, ...]:
                          f"{S}FootProgressAngles", 2, "transverse")]
     return tuple(out)
 
+
+#: How our coordinates are read against the lab's, in words.
+CONVENTIONS = (
+    "Each angle is compared in Plug-in Gait's sign convention. Our coordinates keep OpenSim's signs, so some read "
+    "negated: anterior pelvic tilt = -pelvis_tilt, right pelvic obliquity (up +) = -pelvis_list, knee flexion = "
+    "-knee_angle. Foot progression is the calcaneus's forward axis in the horizontal plane against the walking "
+    "direction (OpenSim X after the marker stage's rotation), internal +. Plug-in Gait's pelvis angles are global, "
+    "its left ones the right ones mirrored, so the pelvis is compared on the right only.")
 
 #: The angles compared, in Plug-in Gait's sign convention.
 ANGLES: tuple[LabAngle, ...] = _angles()

@@ -200,7 +200,7 @@ def compare_with_lab(raw_c3d: str | Path, mot_path: str | Path, model_osim: str 
     lab = read_model_angles(raw_c3d)
     mot = read_mot(mot_path)
     report: dict[str, Any] = {"trial": trial, "source": str(raw_c3d), "lab_outputs": False, "angles": {},
-                              "conventions": la.__doc__.split("Conventions: ", 1)[1].split("\n\n", 1)[0].replace("\n", " ")}
+                              "conventions": la.CONVENTIONS}
     compared = {}
     progression = {}
     if any(la.lab_series(lab, a.label) is not None for a in la.ANGLES):

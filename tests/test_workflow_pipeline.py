@@ -153,7 +153,7 @@ def test_playback_video_setting_rerenders_only_the_playback_videos(work):
 
 
 #: The workflow script of each rule (rules/*.smk): its imports decide the rule's code version.
-RULE_SCRIPTS = {"markers": "markers", "scale": "scale", "ik": "ik", "retarget_humanoid": "retarget",
+RULE_SCRIPTS = {"markers": "markers", "scale": "scale", "ik": "ik", "ik_vs_lab": "ik_vs_lab", "retarget_humanoid": "retarget",
                 "retarget": "retarget", "retarget_playback": "retarget_playback", "retarget_mean_cycle": "retarget_mean_cycle",
                 "train": "train",
                 "evaluate": "evaluate", "eval_video": "eval_video", "eval_plots": "eval_plots", "summary": "summary"}
@@ -183,7 +183,7 @@ CODE_EDITS = [
     ("train/vec_env.py", {"train", "evaluate"}, UPSTREAM),  # evaluate loads the policy through train.stage
     ("sim/render.py", {"retarget_playback", "eval_video"}, {"retarget", "train", "evaluate", "eval_plots"}),
     ("evaluate/plots.py", {"eval_plots"}, {"evaluate", "eval_video", "train"}),
-    ("io/trc.py", {"markers", "scale", "ik", "eval_plots"}, set()),  # eval_plots reads the TRCs
+    ("io/trc.py", {"markers", "scale", "ik", "ik_vs_lab", "eval_plots"}, set()),  # eval_plots reads the TRCs
     ("markers/gaps.py", {"markers", "retarget_humanoid", "retarget"}, set()),  # retarget filters with markers.filtering
 ]
 

@@ -110,3 +110,32 @@ def test_a_standing_trial_without_a_window_is_not_taken_for_a_static_trial(pig, 
         scale_subject(pig[0], tmp_path / "s.osim", tmp_path / "r.json", subject="s", mass_kg=47.5, height_m=1.505,
                       model=BUILTIN, scale=SCALE, standing_trc=pig[0], standing_window_s=None)
     assert _nothing_written(tmp_path)
+
+
+@pytest.mark.parametrize("swap, named", [(("RKNE", "LKNE"), ()), (("RANK", "LANK"), ("RANK", "LANK"))])
+def test_a_mislabelled_static_stops_the_subject_naming_the_markers(pig, tmp_path, swap, named):
+    """Left and right swapped on BELT_C's static: the scaled model cannot fit its landmarks (0.8 cm RMS when
+    labelled right, 6.8 and 10.7 cm swapped), so the stage stops, naming the worst markers (with the knees
+    swapped the static pose twists the legs and the feet fit worst), and writes nothing."""
+    import dataclasses
+
+    from gaitmimic.io.trc import read_trc, write_trc
+
+    trial = read_trc(pig[0])
+    labels = [{swap[0]: swap[1], swap[1]: swap[0]}.get(m, m) for m in trial.labels]
+    bad = tmp_path / "static_swapped.trc"
+    write_trc(bad, dataclasses.replace(trial, labels=labels))
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(InputError, match="does not fit the static pose") as err:
+        scale_subject(bad, out / "s.osim", out / "scale_report.json", subject="s", mass_kg=47.5, height_m=1.505,
+                      model=BUILTIN, scale=SCALE)
+    print(f"\n{err.value}")
+    worst = re.search(r"worst: ((?:[LR][A-Z]{3} \d+\.\d cm(?:, )?){3})", str(err.value))
+    assert worst and all(m in worst.group(1) for m in named), str(err.value)
+    assert "max_static_rms_error_m" in str(err.value) and str(bad) in str(err.value)
+    assert _nothing_written(out)
+    # the same file passes with the limit relaxed
+    report = scale_subject(bad, out / "s.osim", out / "scale_report.json", subject="s", mass_kg=47.5, height_m=1.505,
+                           model=BUILTIN, scale=settings.section("scale", {"max_static_rms_error_m": 1.0}))
+    assert report["static_fit"]["rms_m"] > SCALE.max_static_rms_error_m

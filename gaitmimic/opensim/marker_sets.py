@@ -22,6 +22,7 @@ from typing import Any, Mapping, Sequence
 
 from gaitmimic.errors import InputError
 from gaitmimic.markers.marker_sets import detect_marker_set
+from gaitmimic.opensim.reports import is_bony_landmark
 from gaitmimic.opensim.model.plugin_gait_markers import SCALE_MEASUREMENTS, ScaleMeasurement
 
 Measurement = dict[str, Any]
@@ -142,6 +143,15 @@ def marker_weights(marker_names: Sequence[str], marker_set: str, overrides: Mapp
     """Weight per model marker: ``overrides`` > the marker set's table > :data:`OTHER_MARKER_WEIGHT`."""
     table = {**WEIGHTS.get(marker_set, {}), **overrides}
     return {name: float(table.get(name, OTHER_MARKER_WEIGHT)) for name in marker_names}
+
+
+def fit_landmarks(marker_names: Sequence[str], marker_set: str) -> list[str]:
+    """The markers that say whether a scaled model fits its subject: the bony landmarks that define the
+    segments (IK weight >= 10 in the set's table: ASIS, PSIS/sacrum, knee, ankle, heel, toe), else, for a
+    custom set, every marker named like a bony landmark."""
+    table = WEIGHTS.get(marker_set, {})
+    chosen = [m for m in marker_names if table.get(m, 0.0) >= 10.0]
+    return chosen or [m for m in marker_names if is_bony_landmark(m)]
 
 
 def placement_weights(marker_names: Sequence[str], marker_set: str, overrides: Mapping[str, float]) -> dict[str, float]:

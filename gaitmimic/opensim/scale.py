@@ -220,6 +220,30 @@ def check_scale_factors(scale_factors: dict[str, list[float]], scaled_bodies: se
                          "check that the static trial belongs to this subject and that mass/height and marker names are right")
 
 
+def check_static_fit(errors: dict, landmarks: Sequence[str], limit_m: float, source: Path) -> dict:
+    """The scaled model's fit to the static pose on its segment-defining ``landmarks`` (RMS over them of
+    ``errors["per_marker"]``, the scaled model's markers before placement against the averaged static
+    markers): ``{"markers", "rms_m", "limit_m", "worst"}``. Above ``limit_m`` -> :class:`InputError` naming
+    the worst markers: the labels, the marker map or the static trial are wrong, and a model that does not
+    fit must not go on to IK and training."""
+    per = {m: errors["per_marker"][m]["rms_m"] for m in landmarks if m in errors["per_marker"]}
+    if not per:
+        raise InputError(source, "none of the segment-defining landmarks (ASIS, PSIS or sacrum, knee, ankle, heel, toe) "
+                         "is in the static data, so the scaled model's fit cannot be checked",
+                         "label those markers, or map the lab's names onto them (lab_to_model_markers in subject.yaml)")
+    rms = float(np.sqrt(np.mean(np.square(list(per.values())))))
+    worst = sorted(per.items(), key=lambda kv: -kv[1])[:3]
+    fit = {"markers": sorted(per), "rms_m": rms, "limit_m": float(limit_m), "worst": {m: float(e) for m, e in worst}}
+    if rms > limit_m:
+        listing = ", ".join(f"{m} {e * 100:.1f} cm" for m, e in worst)
+        raise InputError(source, f"the scaled model does not fit the static pose: RMS error {rms * 100:.1f} cm over its "
+                         f"{len(per)} landmark markers is above scale.max_static_rms_error_m ({limit_m * 100:.1f} cm); "
+                         f"worst: {listing}",
+                         "check those markers' labels and the marker map (lab_to_model_markers in subject.yaml), and that the "
+                         "static trial is this subject standing; set scale.max_static_rms_error_m higher to accept the model anyway")
+    return fit
+
+
 #: The markers that define the ISB / Plug-in Gait pelvis frame of the built-in model.
 PELVIS_FRAME_MARKERS = {"asis": ("LASI", "RASI"), "psis": ("LPSI", "RPSI")}
 

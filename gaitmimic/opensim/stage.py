@@ -113,6 +113,8 @@ def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_repor
                             + ", ".join(f"{m} {v * 100:.1f} cm" for m, v in sorted(bony_over.items(), key=lambda kv: -kv[1])))
         if errors["rms_m"] > scale.max_rms_error_m:
             warnings.append(f"static-pose marker RMS error {errors['rms_m'] * 100:.2f} cm is above OpenSim's best-practice 1 cm")
+        static_fit = sc.check_static_fit(errors, marker_sets.fit_landmarks(present, generic.marker_set),
+                                         scale.max_static_rms_error_m, data.source)
         for w in warnings:
             log.warning("%s: %s", subject, w)
 
@@ -121,7 +123,7 @@ def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_repor
             "generic_model": str(model.generic), "marker_set": generic.marker_set,
             "scale_factors": scale_factors, "manual_scale_bodies": sorted(manual),
             "measurements": {k: [f"{a}-{b}" for a, b in m["pairs"]] for k, m in usable.items()},
-            "marker_errors": errors, "markers_used": present,
+            "marker_errors": errors, "static_fit": static_fit, "markers_used": present,
             "mass_kg": float(mass_kg), "height_m": None if height_m is None else float(height_m), "warnings": warnings,
         }
         scaled = load_model(outs["output_model"])

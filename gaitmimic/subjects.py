@@ -41,6 +41,16 @@ class SkippedSubject:
     reason: str
 
 
+#: A trial's ground reaction forces as OpenSim's tutorial ships them: ``<trial>_grf.mot`` beside the trial.
+GRF_SUFFIX = "_grf.mot"
+
+
+def grf_file(raw: Path) -> Path | None:
+    """The OpenSim GRF ``.mot`` beside a raw trial (``walk1.trc`` -> ``walk1_grf.mot``), None when absent."""
+    path = raw.with_name(raw.stem + GRF_SUFFIX)
+    return path if path.is_file() else None
+
+
 def _trial_files(folder: Path) -> dict[str, Path]:
     files: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):

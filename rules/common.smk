@@ -7,7 +7,7 @@ from pathlib import Path
 from snakemake.logging import logger
 
 from gaitmimic.provenance import code_version as _code_version
-from gaitmimic.subjects import discover_subjects
+from gaitmimic.subjects import discover_subjects, grf_file
 
 DATA = config["data_dir"]
 RESULTS = config["results_dir"]
@@ -58,6 +58,12 @@ def dynamic_trials(subject):
 
 def raw_trial_file(wildcards):
     return str(_SUBJECTS[wildcards.subject].trials[wildcards.trial])
+
+
+def grf_file_or_empty(wildcards):
+    """The trial's OpenSim GRF .mot (<trial>_grf.mot beside it) when there is one: its force-plate events."""
+    path = grf_file(_SUBJECTS[wildcards.subject].trials[wildcards.trial])
+    return str(path) if path else []
 
 
 def subject_yaml_or_empty(wildcards):

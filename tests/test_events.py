@@ -11,7 +11,7 @@ from gaitmimic.markers.events import GaitEvent, _refine_strike, _refine_toe_off,
 from gaitmimic.io.c3d import read_c3d
 from gaitmimic.io.mot import read_mot
 from gaitmimic.io.trc import read_trc
-from gaitmimic.markers.stage import _events_table, prepare_trial
+from gaitmimic.markers.stage import _events_table, prepare_trial, read_raw
 
 
 MARKERS = settings.section("markers")
@@ -125,6 +125,30 @@ def test_treadmill_walk_matches_ground_reaction_forces(shared_data):
                 errors.append(np.min(np.abs(det - tt)) * raw.rate_hz)
     print(f"tutorial walk: |error| vs GRF contacts (frames at 60 Hz): {np.round(errors, 2).tolist()}")
     assert len(errors) == 8 and max(errors) <= 2.0
+
+
+def test_force_plate_events_from_a_grf_mot_beside_the_trc(shared_data):
+    """The tutorial walk with its GRF .mot, through the marker stage's reader: 8 contact events (a toe off of
+    the contact under way at the start, per foot, included), each side the one the tutorial's external loads
+    give that force (ground_ on calcn_r, 1_ground_ on calcn_l), and the kinematic events within 2 frames."""
+    tut = shared_data / "opensim-tutorial5"
+    raw = read_raw(tut / "subject01_walk1.trc", tut / "subject01_walk1_grf.mot")
+    assert [g.name for g in raw.ground_reactions] == ["ground", "1_ground"]
+    p = prepare_trial(raw, MARKERS, {}, is_static=False)
+    fp = _events_table(p, _events(source="force_plate"))
+    kin = _events_table(p, _events(source="kinematic"))
+    print(f"\n{fp.to_string()}")
+    assert len(fp) == 8 and set(fp.source) == {"force_plate"}
+    grf = read_mot(tut / "subject01_walk1_grf.mot").data
+    for side, col in (("right", "ground_force_vy"), ("left", "1_ground_force_vy")):
+        loaded = grf[col].to_numpy() > 20
+        rises = grf.time.to_numpy()[np.flatnonzero(np.diff(loaded.astype(int)) == 1) + 1]
+        strikes = fp[(fp.side == side) & (fp.event == "heel_strike")].time_s.to_numpy()
+        assert np.allclose(strikes, rises[rises > 0.05], atol=0.02), (side, strikes, rises)
+    errors = [min(abs(ev.frame - k.frame) for k in kin.itertuples() if (k.side, k.event) == (ev.side, ev.event))
+              for ev in fp.itertuples()]
+    print(f"kinematic vs GRF events (frames at 60 Hz): {errors}")
+    assert max(errors) <= 2
 
 
 def test_treadmill_state_belt_speed():

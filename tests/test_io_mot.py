@@ -52,3 +52,25 @@ def test_bad_mot(tmp_path):
     bad.write_text("hello\nthis is not\n")
     with pytest.raises(InputError, match="bad.mot"):
         read_mot(bad)
+
+
+def test_read_grf_groups_force_and_point_columns(tmp_path):
+    """Forces by column prefix (OpenSim's GRF convention), each with its centre of pressure; a .mot of joint
+    angles is refused naming the columns it lacks."""
+    from gaitmimic.io.mot import read_grf
+
+    t = np.linspace(0, 1, 101)
+    cols = {"time": t}
+    for p, fy in (("r_ground_", 700 * np.sin(np.pi * t)), ("l_ground_", 0 * t)):
+        cols.update({f"{p}force_vx": 0 * t, f"{p}force_vy": fy, f"{p}force_vz": 0 * t,
+                     f"{p}force_px": t, f"{p}force_py": 0 * t, f"{p}force_pz": 0 * t + 0.1})
+    cols["r_ground_torque_y"] = 0 * t
+    write_mot(tmp_path / "grf.mot", pd.DataFrame(cols), in_degrees=False)
+    forces = read_grf(tmp_path / "grf.mot")
+    assert [f.name for f in forces] == ["r_ground", "l_ground"]
+    assert forces[0].rate_hz == pytest.approx(100.0) and forces[0].force_n[50, 1] == pytest.approx(700.0)
+    assert forces[0].point_m[30, 0] == pytest.approx(0.3)
+    write_mot(tmp_path / "ik.mot", pd.DataFrame({"time": t, "knee_angle_r": 0 * t}))
+    with pytest.raises(InputError, match="force_vx/vy/vz") as err:
+        read_grf(tmp_path / "ik.mot")
+    assert "ik.mot" in str(err.value)

@@ -81,3 +81,26 @@ def test_bad_subject_fails_alone_with_a_clear_error(work):
         shutil.rmtree(bad)
         shutil.rmtree(work / "data" / "empty")
         shutil.rmtree(work / "results" / "bad", ignore_errors=True)
+
+
+def test_a_grf_mot_beside_a_trc_gives_its_force_plate_events(work, shared_data):
+    """OpenSim's tutorial subject (TRC trials): adding its subject01_walk1_grf.mot reruns only that trial's
+    marker job, whose events then come from the forces."""
+    import pandas as pd
+
+    tut, folder = shared_data / "opensim-tutorial5", work / "data" / "tut"
+    folder.mkdir()
+    try:
+        for name in ("subject01_static.trc", "subject01_walk1.trc"):
+            (folder / name).symlink_to(tut / name)
+        snakemake(work, "markers_all")
+        events = work / "results" / "tut" / "events" / "subject01_walk1.csv"
+        assert set(pd.read_csv(events).source) == {"kinematic"}
+        (folder / "subject01_walk1_grf.mot").symlink_to(tut / "subject01_walk1_grf.mot")
+        assert planned_jobs(work, "markers_all") == {"markers": 1, "markers_all": 1}
+        snakemake(work, "markers_all")
+        table = pd.read_csv(events)
+        assert (table.source == "force_plate").sum() == 8, table
+    finally:
+        shutil.rmtree(folder)
+        shutil.rmtree(work / "results" / "tut", ignore_errors=True)

@@ -16,4 +16,5 @@ with job(snakemake):  # noqa: F821 (snakemake is injected)
         events=settings.section("events", snakemake.params.events),  # noqa: F821
         subject_info=dict(snakemake.params.subject_info),  # noqa: F821
         is_static=bool(snakemake.params.is_static),  # noqa: F821
+        grf_path=snakemake.input.grf or None,  # noqa: F821
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["AnnotatedEvent", "ForcePlate", "MarkerTrial", "UNIT_TO_M", "UNIT_SPELLINGS", "unit_to_m", "strip_prefix"]
+__all__ = ["AnnotatedEvent", "ForcePlate", "GroundReaction", "MarkerTrial", "UNIT_TO_M", "UNIT_SPELLINGS", "unit_to_m", "strip_prefix"]
 
 #: Meters per length unit, by abbreviation (C3D ``POINT:UNITS``, TRC ``Units``); the units
 #: :func:`gaitmimic.io.trc.write_trc` writes.
@@ -66,6 +66,23 @@ class ForcePlate:
 
 
 @dataclass
+class GroundReaction:
+    """One ground reaction force already resolved in the lab frame, as in an OpenSim GRF ``.mot`` (one per
+    foot or belt): ``force_n`` and ``point_m`` (centre of pressure) (n, 3) at ``time_s`` (n,), on the clock
+    of the marker file's own times; ``up`` is the lab frame's vertical axis (OpenSim: Y)."""
+
+    name: str
+    time_s: np.ndarray
+    force_n: np.ndarray
+    point_m: np.ndarray
+    up: np.ndarray = field(default_factory=lambda: np.array([0.0, 1.0, 0.0]))
+
+    @property
+    def rate_hz(self) -> float:
+        return float((len(self.time_s) - 1) / (self.time_s[-1] - self.time_s[0])) if len(self.time_s) > 1 else 0.0
+
+
+@dataclass
 class MarkerTrial:
     """Marker trajectories of one trial.
 
@@ -80,7 +97,9 @@ class MarkerTrial:
     first_frame: int = 0
     events: list[AnnotatedEvent] = field(default_factory=list)
     force_plates: list[ForcePlate] = field(default_factory=list)
+    ground_reactions: list[GroundReaction] = field(default_factory=list)
     source: Path | None = None
+    start_time_s: float = 0.0   # the file's own time of stored frame 0 (a TRC's Time column), to align a GRF .mot
 
     @property
     def n_frames(self) -> int:

@@ -16,6 +16,8 @@ API (pandas)::
     names, time_s, values = read_mot_arrays("ik/walk.mot")   # names: list[str] (without time), values (n, len(names))
     write_mot_arrays("out.mot", names, time_s, values, in_degrees=True)
 
+    forces = read_grf("subject01_walk1_grf.mot")   # OpenSim GRF .mot -> [GroundReaction] (N, m, ground frame)
+
 Units: this module never converts. ``.mot`` files of joint angles hold degrees when ``inDegrees=yes``
 (OpenSim's convention); convert with ``numpy.deg2rad`` on the rotational columns yourself.
 
@@ -30,6 +32,7 @@ Blank/``nan`` cells become NaN. Files written by :func:`write_mot` load in OpenS
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,8 +41,9 @@ import pandas as pd
 
 from gaitmimic.atomic import atomic_path
 from gaitmimic.errors import InputError
+from gaitmimic.io.markerdata import GroundReaction
 
-__all__ = ["MotTable", "read_mot", "write_mot", "read_mot_arrays", "write_mot_arrays"]
+__all__ = ["MotTable", "read_mot", "write_mot", "read_mot_arrays", "write_mot_arrays", "read_grf"]
 
 
 @dataclass
@@ -128,6 +132,30 @@ def read_mot(path: str | Path) -> MotTable:
     data = pd.DataFrame(values, columns=labels)
     in_deg = header.get("inDegrees", "yes").strip().lower() in ("yes", "true", "1")
     return MotTable(data=data, in_degrees=in_deg, name=name, header={k: v for k, v in header.items() if k != "inDegrees"})
+
+
+_GRF_FORCE = re.compile(r"^(.*)force_v([xyz])$")
+
+
+def read_grf(path: str | Path) -> list[GroundReaction]:
+    """The ground reaction forces of an OpenSim GRF ``.mot`` (the tutorial's ``subject01_walk1_grf.mot``):
+    one :class:`~gaitmimic.io.markerdata.GroundReaction` per column prefix ``P`` with ``Pforce_vx/vy/vz`` and
+    ``Pforce_px/py/pz`` (``ground_``, ``1_ground_``, ``l_ground_``, ...), newtons and metres, ground frame
+    (Y up). No such columns -> :class:`InputError`."""
+    table = read_mot(path)
+    names = set(table.names)
+    prefixes = dict.fromkeys(m.group(1) for m in map(_GRF_FORCE.match, table.names) if m)
+    forces = []
+    for p in prefixes:
+        f, c = [f"{p}force_v{a}" for a in "xyz"], [f"{p}force_p{a}" for a in "xyz"]
+        if names.issuperset(f + c):
+            forces.append(GroundReaction(p.rstrip("_") or "ground", table.time_s, table.data[f].to_numpy(float),
+                                         table.data[c].to_numpy(float)))
+    if not forces or len(table.time_s) < 2:
+        raise InputError(path, "no ground reaction force in this .mot: expected columns <prefix>force_vx/vy/vz with "
+                         "<prefix>force_px/py/pz (OpenSim's GRF convention) over at least 2 rows",
+                         "export the force plates as an OpenSim GRF .mot, or remove the file (events then come from the markers)")
+    return forces
 
 
 def read_mot_arrays(path: str | Path) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -126,8 +126,9 @@ def read_trc(path: str | Path) -> MarkerTrial:
     frames = data[:, 0]
     if np.isfinite(frames[0]) and "OrigDataStartFrame" not in hdr:
         first_frame = max(int(frames[0]) - 1, 0)
+    start = float(data[0, 1]) if has_time and np.isfinite(data[0, 1]) else first_frame / rate
     return MarkerTrial(labels=[labels[i] for i in keep], xyz_m=xyz[:, keep, :], rate_hz=rate,
-                       first_frame=first_frame, source=path)
+                       first_frame=first_frame, source=path, start_time_s=start)
 
 
 def _fmt(v: float, decimals: int) -> str:

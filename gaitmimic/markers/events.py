@@ -2,7 +2,10 @@
 
 Sources (``events.source``)
 - ``force_plate``: vertical force crossing ``force_threshold_n`` up (heel strike) and down (toe off); the
-  side is the foot whose heel is nearest the plate centre at the strike. Only strikes that start unloaded.
+  side is the foot whose heel is nearest the plate centre at the strike. Only strikes that start unloaded;
+  a contact under way at the recording's start gives its toe off.
+  The plates of a C3D, or the ground reaction forces of an OpenSim GRF ``.mot`` beside a TRC trial
+  (``<trial>_grf.mot``; side from the heel nearest the centre of pressure).
 - ``c3d``: the validated ``EVENT`` annotations of the C3D (see :mod:`gaitmimic.io.c3d`).
 - ``kinematic``: Zeni et al. (2008): heel strike at the maxima of (heel - pelvis) along the walking
   direction, toe off at the minima of (toe - pelvis), each then refined (``refine``) from the marker's own
@@ -41,11 +44,11 @@ import pandas as pd
 from scipy.signal import find_peaks
 
 from gaitmimic.io.events import EVENT_COLUMNS
-from gaitmimic.io.markerdata import AnnotatedEvent, ForcePlate
+from gaitmimic.io.markerdata import AnnotatedEvent, ForcePlate, GroundReaction
 
 log = logging.getLogger(__name__)
 
-__all__ = ["GaitEvent", "zeni_events", "kinematic_events", "force_plate_events", "c3d_events", "merge_events",
+__all__ = ["GaitEvent", "zeni_events", "kinematic_events", "force_plate_events", "ground_reaction_events", "c3d_events", "merge_events",
            "detect_events", "stance_belt_speed", "treadmill_state", "events_dataframe"]
 
 
@@ -155,6 +158,45 @@ def kinematic_events(feet: dict[str, tuple[np.ndarray, np.ndarray]], pelvis: np.
     return sorted(out, key=lambda e: e.frame)
 
 
+def _contacts(fz: np.ndarray, rate_hz: float, threshold_n: float, min_contact_s: float
+              ) -> list[tuple[int | None, int | None]]:
+    """(on, off) sample pairs where the vertical force ``fz`` (N, at ``rate_hz``) rises above ``threshold_n``
+    after at least 50 ms unloaded and stays up for ``min_contact_s``; ``off``: the first unloaded sample
+    after, None when the contact lasts to the end. A contact already under way at the first sample has no
+    strike (``on`` None), only its toe off, when it lasts ``min_contact_s`` and ends unloaded for 50 ms. A 10 ms
+    moving mean first, against analog noise."""
+    k = max(int(round(0.01 * rate_hz)), 1)
+    loaded = np.convolve(np.abs(fz), np.ones(k) / k, mode="same") > threshold_n
+    min_on = max(int(round(min_contact_s * rate_hz)), 1)
+    min_off = max(int(round(0.05 * rate_hz)), 1)
+    edges = np.diff(loaded.astype(np.int8))
+    out: list[tuple[int | None, int | None]] = []
+    rises = ([0] if loaded[0] else []) + [int(i) + 1 for i in np.flatnonzero(edges == 1)]
+    for on in rises:
+        if not loaded[on:on + min_on].all():
+            continue
+        after = np.flatnonzero(~loaded[on:])
+        off = int(on + after[0]) if after.size else None
+        if on >= min_off and not loaded[on - min_off:on].any():
+            out.append((on, off))
+        elif on < min_off and off is not None:   # under way when the recording starts: its toe off only
+            out.append((None, off))
+    return out
+
+
+def _nearest_heel(feet_heel_lab: dict[str, np.ndarray], frame: int, point: np.ndarray, up: np.ndarray,
+                  max_m: float = 0.6) -> str | None:
+    """The side whose heel (lab frame) is nearest ``point`` in the floor plane at ``frame``; None when no
+    heel is within ``max_m``."""
+    dists = {}
+    for side, heel in feet_heel_lab.items():
+        if np.all(np.isfinite(heel[frame])):
+            d = heel[frame] - point
+            dists[side] = float(np.linalg.norm(d - (d @ up) * up))
+    side = min(dists, key=dists.get) if dists else None
+    return side if side is not None and dists[side] <= max_m else None
+
+
 def force_plate_events(plates: list[ForcePlate], feet_heel_lab: dict[str, np.ndarray], rate_hz: float,
                        n_frames: int, threshold_n: float, min_contact_s: float = 0.1) -> list[GaitEvent]:
     """Contact on/off from each plate's vertical force (lab frame) crossing ``threshold_n`` (N), contacts of
@@ -164,34 +206,48 @@ def force_plate_events(plates: list[ForcePlate], feet_heel_lab: dict[str, np.nda
         if plate.force_n.size == 0:
             continue
         normal = np.cross(plate.corners_m[1] - plate.corners_m[0], plate.corners_m[2] - plate.corners_m[1])
-        normal /= np.linalg.norm(normal) or 1.0
-        fz = np.abs(plate.force_n @ normal) if np.linalg.norm(normal) > 0 else np.abs(plate.force_n[:, 2])
+        norm = np.linalg.norm(normal)
+        normal = normal / norm if norm > 0 else np.array([0.0, 0.0, 1.0])
         ratio = plate.rate_hz / rate_hz
-        k = max(int(round(0.01 * plate.rate_hz)), 1)  # 10 ms moving mean against analog noise
-        fz = np.convolve(fz, np.ones(k) / k, mode="same")
-        loaded = fz > threshold_n
-        min_on = max(int(round(min_contact_s * plate.rate_hz)), 1)
-        min_off = max(int(round(0.05 * plate.rate_hz)), 1)
-        edges = np.diff(loaded.astype(np.int8))
-        ons = [i + 1 for i in np.flatnonzero(edges == 1)
-               if i + 1 >= min_off and not loaded[i + 1 - min_off:i + 1].any() and loaded[i + 1:i + 1 + min_on].all()]
-        for on in ons:
-            frame = int(round(on / ratio))
+        for on, off in _contacts(plate.force_n @ normal, plate.rate_hz, threshold_n, min_contact_s):
+            frame = int(round((on if on is not None else off) / ratio))
             if not 0 <= frame < n_frames:
                 continue
-            dists = {s: np.linalg.norm((h[frame] - plate.centre_m)[:2]) for s, h in feet_heel_lab.items()
-                     if np.all(np.isfinite(h[frame]))}
-            if not dists:
+            side = _nearest_heel(feet_heel_lab, frame, plate.centre_m, normal)
+            if side is None:
                 continue
-            side = min(dists, key=dists.get)
-            if dists[side] > 0.6:
+            if on is not None:
+                out.append(GaitEvent(side, "heel_strike", frame, "force_plate"))
+            if off is not None and int(round(off / ratio)) < n_frames:
+                out.append(GaitEvent(side, "toe_off", int(round(off / ratio)), "force_plate"))
+    return sorted(out, key=lambda e: e.frame)
+
+
+def ground_reaction_events(reactions: list[GroundReaction], feet_heel_lab: dict[str, np.ndarray], rate_hz: float,
+                           n_frames: int, threshold_n: float, start_time_s: float = 0.0,
+                           min_contact_s: float = 0.1) -> list[GaitEvent]:
+    """Contact on/off from ground reaction forces already in the lab frame (an OpenSim GRF ``.mot``), as
+    :func:`force_plate_events` does for plates; the side from the heel nearest the centre of pressure over the
+    first 50 ms of the contact (the last 50 ms for a contact under way at the start). ``start_time_s``: the marker file's time of its stored frame 0."""
+    out = []
+    for grf in reactions:
+        rate = grf.rate_hz
+        window = max(int(round(0.05 * rate)), 1)
+        for on, off in _contacts(grf.force_n @ grf.up, rate, threshold_n, min_contact_s):
+            at = on if on is not None else off
+            frame = int(round((grf.time_s[at] - start_time_s) * rate_hz))
+            if not 0 <= frame < n_frames:
                 continue
-            out.append(GaitEvent(side, "heel_strike", frame, "force_plate"))
-            after = np.flatnonzero(~loaded[on:])
-            if after.size:
-                off = int(round((on + after[0]) / ratio))
-                if off < n_frames:
-                    out.append(GaitEvent(side, "toe_off", off, "force_plate"))
+            loaded = slice(on, on + window) if on is not None else slice(max(off - window, 0), off)
+            side = _nearest_heel(feet_heel_lab, frame, np.nanmedian(grf.point_m[loaded], axis=0), grf.up)
+            if side is None:
+                continue
+            if on is not None:
+                out.append(GaitEvent(side, "heel_strike", frame, "force_plate"))
+            if off is not None:
+                frame_off = int(round((grf.time_s[off] - start_time_s) * rate_hz))
+                if frame_off < n_frames:
+                    out.append(GaitEvent(side, "toe_off", frame_off, "force_plate"))
     return sorted(out, key=lambda e: e.frame)
 
 
@@ -253,13 +309,17 @@ def treadmill_state(pelvis: np.ndarray, heels: list[np.ndarray], rate_hz: float,
 
 def detect_events(events, rate_hz: float, n_frames: int, feet: dict[str, tuple[np.ndarray, np.ndarray]],
                   pelvis: np.ndarray, annotated: list[AnnotatedEvent] | None = None,
-                  plates: list[ForcePlate] | None = None, heels_lab: dict[str, np.ndarray] | None = None
-                  ) -> list[GaitEvent]:
+                  plates: list[ForcePlate] | None = None, heels_lab: dict[str, np.ndarray] | None = None,
+                  reactions: list[GroundReaction] | None = None, start_time_s: float = 0.0) -> list[GaitEvent]:
     """Events by ``events.source`` (auto | force_plate | c3d | kinematic); ``events``: the ``events`` settings.
-    Trajectories in the OpenSim frame; ``heels_lab`` (lab frame, for the plates' geometry)."""
+    Trajectories in the OpenSim frame; ``heels_lab`` (lab frame, for the plates' and GRFs' geometry);
+    ``reactions``: the forces of a GRF .mot beside the trial (their events count as ``force_plate``)."""
     kin = kinematic_events(feet, pelvis, rate_hz, events.kinematic)
-    fp = force_plate_events(plates or [], heels_lab or {}, rate_hz, n_frames, float(events.force_threshold_n)) \
-        if plates and heels_lab else []
+    threshold = float(events.force_threshold_n)
+    fp = force_plate_events(plates or [], heels_lab or {}, rate_hz, n_frames, threshold) if plates and heels_lab else []
+    if reactions and heels_lab:
+        fp = sorted(fp + ground_reaction_events(reactions, heels_lab, rate_hz, n_frames, threshold, start_time_s),
+                    key=lambda e: e.frame)
     c3d = c3d_events(annotated or [])
     source = events.source
     if source == "kinematic":

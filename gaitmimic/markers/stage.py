@@ -1,6 +1,6 @@
 """Marker stage: raw C3D/TRC -> clean OpenSim-frame markers (TRC), gait events (CSV), report (JSON), QC plot.
 
-INPUTS   a raw trial (``.c3d`` or ``.trc``), the ``markers`` and ``events`` settings
+INPUTS   a raw trial (``.c3d`` or ``.trc``, with its OpenSim GRF ``<trial>_grf.mot`` when there is one), the ``markers`` and ``events`` settings
          (``gaitmimic.settings.section("markers", ...)`` / ``section("events", ...)``), the subject's info
          (``lab_to_model_markers``, ``treadmill``, ``belt_speed_mps`` from subject.yaml; missing keys or
          ``None``: not given).
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ from gaitmimic.errors import InputError
 from gaitmimic.io.c3d import read_c3d
 from gaitmimic.io.events import empty_events, write_events
 from gaitmimic.io.markerdata import MarkerTrial
+from gaitmimic.io.mot import read_grf
 from gaitmimic.io.reports import write_json
 from gaitmimic.io.trc import read_trc, write_trc
 from gaitmimic.markers.events import detect_events, events_dataframe, treadmill_state
@@ -44,15 +45,18 @@ log = logging.getLogger(__name__)
 __all__ = ["process_trial", "prepare_trial", "PreparedTrial", "read_raw"]
 
 
-def read_raw(path: str | Path) -> MarkerTrial:
-    """Read a raw trial by extension (.c3d or .trc)."""
+def read_raw(path: str | Path, grf_path: str | Path | None = None) -> MarkerTrial:
+    """Read a raw trial by extension (.c3d or .trc), with the ground reaction forces of ``grf_path`` (an
+    OpenSim GRF .mot on the same clock as the trial's times) when given."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".c3d":
-        return read_c3d(path)
-    if suffix == ".trc":
-        return read_trc(path)
-    raise InputError(path, f"unknown raw file type {suffix!r}", "use .c3d or .trc")
+        trial = read_c3d(path)
+    elif suffix == ".trc":
+        trial = read_trc(path)
+    else:
+        raise InputError(path, f"unknown raw file type {suffix!r}", "use .c3d or .trc")
+    return replace(trial, ground_reactions=read_grf(grf_path)) if grf_path else trial
 
 
 @dataclass
@@ -119,7 +123,8 @@ def _events_table(p: PreparedTrial, events) -> pd.DataFrame:
                  "right": role_markers(p.lab_filled, p.marker_set, "heel_r")}
     ev = detect_events(events, p.clean.rate_hz, p.clean.n_frames,
                        {"left": (feet[0], feet[1]), "right": (feet[2], feet[3])}, pelvis,
-                       annotated=p.raw.events, plates=p.raw.force_plates, heels_lab=lab_heels)
+                       annotated=p.raw.events, plates=p.raw.force_plates, heels_lab=lab_heels,
+                       reactions=p.raw.ground_reactions, start_time_s=p.raw.start_time_s)
     return events_dataframe(ev, p.clean.rate_hz)
 
 
@@ -141,6 +146,7 @@ def _report(p: PreparedTrial, is_static: bool, events: pd.DataFrame | None, over
         "walking_speed_mps": round(float(p.walking_speed_mps), 4),
         "annotated_events_valid": len(p.raw.events),
         "force_plates": len(p.raw.force_plates),
+        "ground_reactions": [g.name for g in p.raw.ground_reactions],
         "n_events": None if events is None else int(len(events)),
     }
 
@@ -154,15 +160,16 @@ def _qc_names(mset: MarkerSet, labels: list[str]) -> list[str]:
 
 def process_trial(raw_path: str | Path, out_trc: str | Path, out_events_csv: str | Path | None,
                   out_json: str | Path, out_qc_png: str | Path | None, markers, events, subject_info: dict | None,
-                  is_static: bool) -> dict:
+                  is_static: bool, grf_path: str | Path | None = None) -> dict:
     """Run the whole marker stage on one trial; returns the JSON report (also written to ``out_json``).
 
-    ``markers``/``events``: the settings sections of those names. The QC plot shows events whenever the
+    ``markers``/``events``: the settings sections of those names. ``grf_path``: the trial's OpenSim GRF .mot
+    (``<trial>_grf.mot`` beside a TRC), whose forces give force-plate events. The QC plot shows events whenever the
     trial is dynamic, even when ``out_events_csv`` is None. A static trial's events file has the columns
     and no rows (a standing subject has no gait events).
     """
     subject_info = subject_info or {}
-    raw = read_raw(raw_path)
+    raw = read_raw(raw_path, grf_path)
     p = prepare_trial(raw, markers, subject_info, is_static)
     table = None if is_static else _events_table(p, events)
     report = _report(p, is_static, table, _lab_to_model(subject_info))

@@ -48,8 +48,8 @@ from gaitmimic.io.markerdata import AnnotatedEvent, ForcePlate, GroundReaction
 
 log = logging.getLogger(__name__)
 
-__all__ = ["GaitEvent", "zeni_events", "kinematic_events", "force_plate_events", "ground_reaction_events", "c3d_events", "merge_events",
-           "detect_events", "stance_belt_speed", "treadmill_state", "events_dataframe"]
+__all__ = ["GaitEvent", "zeni_events", "kinematic_events", "force_plate_events", "ground_reaction_events",
+           "c3d_events", "merge_events", "detect_events", "stance_belt_speed", "treadmill_state", "events_dataframe"]
 
 
 @dataclass
@@ -228,7 +228,8 @@ def ground_reaction_events(reactions: list[GroundReaction], feet_heel_lab: dict[
                            min_contact_s: float = 0.1) -> list[GaitEvent]:
     """Contact on/off from ground reaction forces already in the lab frame (an OpenSim GRF ``.mot``), as
     :func:`force_plate_events` does for plates; the side from the heel nearest the centre of pressure over the
-    first 50 ms of the contact (the last 50 ms for a contact under way at the start). ``start_time_s``: the marker file's time of its stored frame 0."""
+    first 50 ms of the contact (the last 50 ms for a contact under way at the start). ``start_time_s``: the
+    marker file's time of its stored frame 0."""
     out = []
     for grf in reactions:
         rate = grf.rate_hz

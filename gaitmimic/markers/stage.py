@@ -1,9 +1,9 @@
 """Marker stage: raw C3D/TRC -> clean OpenSim-frame markers (TRC), gait events (CSV), report (JSON), QC plot.
 
-INPUTS   a raw trial (``.c3d`` or ``.trc``, with its OpenSim GRF ``<trial>_grf.mot`` when there is one), the ``markers`` and ``events`` settings
-         (``gaitmimic.settings.section("markers", ...)`` / ``section("events", ...)``), the subject's info
-         (``lab_to_model_markers``, ``treadmill``, ``belt_speed_mps`` from subject.yaml; missing keys or
-         ``None``: not given).
+INPUTS   a raw trial (``.c3d`` or ``.trc``, with its OpenSim GRF ``<trial>_grf.mot`` when there is one), the
+         ``markers`` and ``events`` settings (``gaitmimic.settings.section("markers", ...)`` /
+         ``section("events", ...)``), the subject's info (``lab_to_model_markers``, ``treadmill``,
+         ``belt_speed_mps`` from subject.yaml; missing keys or ``None``: not given).
 OUTPUTS  ``<trial>.trc`` (OpenSim frame: X walking direction, Y up, Z right, floor y = 0, meters,
          canonical marker names, short gaps filled, filtered, long gaps NaN);
          ``<trial>.csv`` events (:mod:`gaitmimic.io.events`; no rows for a static trial);
@@ -164,8 +164,8 @@ def process_trial(raw_path: str | Path, out_trc: str | Path, out_events_csv: str
     """Run the whole marker stage on one trial; returns the JSON report (also written to ``out_json``).
 
     ``markers``/``events``: the settings sections of those names. ``grf_path``: the trial's OpenSim GRF .mot
-    (``<trial>_grf.mot`` beside a TRC), whose forces give force-plate events. The QC plot shows events whenever the
-    trial is dynamic, even when ``out_events_csv`` is None. A static trial's events file has the columns
+    (``<trial>_grf.mot`` beside a TRC), whose forces give force-plate events. The QC plot shows events
+    whenever the trial is dynamic, even when ``out_events_csv`` is None. A static trial's events file has the columns
     and no rows (a standing subject has no gait events).
     """
     subject_info = subject_info or {}

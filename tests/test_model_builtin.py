@@ -12,7 +12,8 @@ osim.Logger.removeFileSink()  # no opensim.log in the working directory
 
 from gaitmimic.opensim.model.anthropometry import DE_LEVA_MALE, segment_lengths  # noqa: E402
 from gaitmimic.opensim.model.builtin import build_model, coordinate_names  # noqa: E402
-from gaitmimic.opensim.model.plugin_gait_markers import PIG_MARKERS, SCALE_MEASUREMENTS, write_measurement_set  # noqa: E402
+from gaitmimic.opensim.model.plugin_gait_markers import (  # noqa: E402
+    ANATOMICAL_MARKERS, MODEL_MARKERS, PIG_MARKERS, SCALE_MEASUREMENTS, write_measurement_set)
 
 GAIT2392_COORDINATES = (
     "pelvis_tilt pelvis_list pelvis_rotation pelvis_tx pelvis_ty pelvis_tz "
@@ -161,11 +162,29 @@ def test_knee_flexion_is_negative_and_arm_signs(model_175):
         cs.get(f"elbow_flex_{s}").setValue(state, 0.0)
 
 
+def test_anatomical_landmarks_sit_where_their_names_say(model_175):
+    """In the default (standing) pose: medial epicondyle and malleolus inside the lateral ones, MT1 inside
+    MT5 and ahead of the heel, the trochanter lateral of and just below the hip centre, the sacrum between
+    the PSIS, the iliac crest above the ASIS."""
+    model, _ = model_175
+    state = model.initSystem()
+    m = lambda name: _marker(model, state, name)  # noqa: E731
+    for S, lateral in (("R", 1.0), ("L", -1.0)):
+        assert (m(f"{S}KNE")[2] - m(f"{S}MKN")[2]) * lateral > 0.06
+        assert (m(f"{S}ANK")[2] - m(f"{S}MMA")[2]) * lateral > 0.04
+        assert (m(f"{S}MT5")[2] - m(f"{S}MT1")[2]) * lateral > 0.05 and m(f"{S}MT1")[0] > m(f"{S}HEE")[0] + 0.15
+        hip = model.getBodySet().get(f"femur_{S.lower()}").getPositionInGround(state)
+        assert (m(f"{S}GTR")[2] - hip[2]) * lateral > 0.05 and -0.05 < m(f"{S}GTR")[1] - hip[1] < 0.0
+        assert m(f"{S}ILC")[1] > m(f"{S}ASI")[1] + 0.03
+        assert m(f"{S}TT")[0] > m(f"{S}KNE")[0] and m(f"{S}TT")[1] < m(f"{S}KNE")[1]
+    assert np.allclose(m("SACR"), 0.5 * (m("LPSI") + m("RPSI")), atol=0.03)
+
+
 def test_plugin_gait_markers_and_scale_measurements(model_175, tmp_path):
     model, _ = model_175
     ms = model.getMarkerSet()
-    assert ms.getSize() == len(PIG_MARKERS)
-    for name, spec in PIG_MARKERS.items():
+    assert ms.getSize() == len(MODEL_MARKERS) == len(PIG_MARKERS) + len(ANATOMICAL_MARKERS)
+    for name, spec in MODEL_MARKERS.items():
         marker = ms.get(name)
         assert marker.getParentFrameName() in (spec.body, f"/bodyset/{spec.body}")
         assert marker.get_fixed() == spec.fixed
@@ -175,7 +194,7 @@ def test_plugin_gait_markers_and_scale_measurements(model_175, tmp_path):
     assert not PIG_MARKERS["LTHI"].fixed and PIG_MARKERS["LKNE"].fixed
     bodies = {model.getBodySet().get(i).getName() for i in range(model.getNumBodies())}
     for meas in SCALE_MEASUREMENTS.values():
-        assert all(a in PIG_MARKERS and b in PIG_MARKERS for a, b in meas.marker_pairs)
+        assert all(a in MODEL_MARKERS and b in MODEL_MARKERS for a, b in meas.marker_pairs)
         assert set(meas.bodies) <= bodies
     scaled = {b for meas in SCALE_MEASUREMENTS.values() for b in meas.bodies}
     assert scaled == bodies  # every body gets a scale factor

@@ -23,6 +23,37 @@ PIG_EXPORT_ORDER = [
 ]
 
 
+def _lr(fmt: str, *names: str) -> list[tuple[str, str]]:
+    """(file label, model marker) pairs for both sides: ``fmt`` formats the side letter and the name."""
+    return [(fmt.format(s=s, n=n), f"{s}{m}") for s in ("L", "R") for n, m in names]
+
+
+#: The demo walk in other labs' marker sets (test fixtures of the marker stage, the scale stage and IK):
+#: ``{export: (static labels, walk labels)}``, each a list of (file label, model marker). ``anatomical``: an
+#: ISB-style landmark set of another vendor, dotted names, no wands (issue 19's treadmill lab);
+#: ``clusters``: 4-marker rigid plates on thigh and shank with anatomical calibration markers in the static
+#: only (a Qualisys-style hybrid set, underscore names); ``cgm2``: Plug-in Gait lower body with CGM2's
+#: medial knee and ankle calibration markers (LKNM, LMED) in the static.
+_ANATOMICAL = [("ASIS", "ASI"), ("PSIS", "PSI"), ("Iliac.Crest", "ILC"), ("GTR", "GTR"), ("Knee", "KNE"),
+               ("Knee.Medial", "MKN"), ("TT", "TT"), ("HF", "FH"), ("Ankle", "ANK"), ("Ankle.Medial", "MMA"),
+               ("Heel", "HEE"), ("MT1", "MT1"), ("MT2", "TOE"), ("MT5", "MT5")]
+_CLUSTER_WALK = [("SACRUM", "SACR")] + _lr("{s}_{n}", ("ASIS", "ASI"), ("HEEL", "HEE"), ("MT_1", "MT1"), ("MT_5", "MT5")) \
+    + [(f"{s}_{seg}_{i}", f"{s}_{seg}_{i}") for s in ("L", "R") for seg in ("THIGH", "SHANK") for i in range(1, 5)]
+_CLUSTER_STATIC = _CLUSTER_WALK + _lr("{s}_{n}", ("ILIAC", "ILC"), ("TROCH", "GTR"), ("KNEE_LAT", "KNE"),
+                                      ("KNEE_MED", "MKN"), ("ANKLE_LAT", "ANK"), ("ANKLE_MED", "MMA"))
+_CGM2_WALK = _lr("{s}{n}", *[(m, m) for m in ("ASI", "PSI", "THI", "KNE", "TIB", "ANK", "HEE", "TOE")])
+MARKER_EXPORTS: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
+    "plugin_gait": ([(m, m) for m in PIG_EXPORT_ORDER], [(m, m) for m in PIG_EXPORT_ORDER]),
+    "anatomical": (_lr("{s}.{n}", *_ANATOMICAL), _lr("{s}.{n}", *_ANATOMICAL)),
+    "clusters": (_CLUSTER_STATIC, _CLUSTER_WALK),
+    "cgm2": (_CGM2_WALK + _lr("{s}{n}", ("KNM", "MKN"), ("MED", "MMA")), _CGM2_WALK),
+}
+
+#: Cluster plates: (body, the plate centre as a fraction of the segment length down from its proximal joint,
+#: lateral offset as a fraction of height); markers at +-4 cm along the segment and +-3 cm forward/back.
+CLUSTER_PLATES = {"THIGH": ("femur", 0.55, 0.045), "SHANK": ("tibia", 0.45, 0.040)}
+
+
 def write_vicon_c3d(path: str | Path, labels: list[str], xyz_mm: np.ndarray, residuals: np.ndarray,
                     rate_hz: float, subject: str) -> Path:
     """Write markers ``xyz_mm`` (T, M, 3; NaN = gap) as a C3D shaped like a Vicon Nexus export.

@@ -9,8 +9,8 @@
   are discarded with a warning.
 - Model outputs (:func:`read_model_angles`): the angle points that ``POINT:ANGLES`` lists (Plug-in Gait's
   ``LHipAngles``, ``RPelvisAngles``, ...; Vicon's ``...V`` variants) in degrees after ``POINT:ANGLE_UNITS``.
-- Force plates: ``FORCE_PLATFORM`` corners/origin/type and the channels named by ``CHANNEL``
-  (analog scaling applied by ezc3d), forces in N, moments converted to N·m from ``ANALOG:UNITS``.
+- Force plates: ezc3d's force-platform reader (plate types 1-4: Kistler's 8 channels summed, type 4's
+  calibration matrix), forces (N) and moments (converted to N·m) in the lab frame, corners and origin in m.
 """
 
 from __future__ import annotations
@@ -92,40 +92,32 @@ def _read_events(params: dict, rate: float, first_frame: int, n_frames: int, pat
     return out
 
 
-def _read_force_plates(c3d, params: dict, path: Path) -> list[ForcePlate]:
+def _read_force_plates(path: Path, params: dict) -> list[ForcePlate]:
+    """The plates of ``FORCE_PLATFORM`` through ezc3d's force-platform reader (types 1-4 of the C3D standard:
+    6 channels, Kistler's 8 channels summed, the type-4 calibration matrix applied), forces and moments in the
+    lab frame; none when the group is absent or unreadable (plates are optional: a warning then)."""
     used = int(np.asarray(_param(params, "FORCE_PLATFORM", "USED", [0])).ravel()[0] or 0)
     if used <= 0:
         return []
+    import ezc3d
+
     try:
-        corners = np.asarray(_param(params, "FORCE_PLATFORM", "CORNERS"), dtype=float).reshape(3, 4, -1, order="F") \
-            if np.asarray(_param(params, "FORCE_PLATFORM", "CORNERS")).ndim != 3 else \
-            np.asarray(_param(params, "FORCE_PLATFORM", "CORNERS"), dtype=float)
-        origin = np.asarray(_param(params, "FORCE_PLATFORM", "ORIGIN"), dtype=float).reshape(3, -1)
-        channel = np.asarray(_param(params, "FORCE_PLATFORM", "CHANNEL"), dtype=int).reshape(-1, used, order="F") \
-            if np.asarray(_param(params, "FORCE_PLATFORM", "CHANNEL")).ndim != 2 else \
-            np.asarray(_param(params, "FORCE_PLATFORM", "CHANNEL"), dtype=int)
-        types = np.asarray(_param(params, "FORCE_PLATFORM", "TYPE"), dtype=int).ravel()
-        analogs = np.asarray(c3d["data"]["analogs"], dtype=float)[0]  # (n_channels, n_samples)
-        a_rate = float(np.asarray(_param(params, "ANALOG", "RATE", [0])).ravel()[0])
-        a_units = list(_param(params, "ANALOG", "UNITS", []) or [])
-    except Exception as exc:  # malformed FORCE_PLATFORM group: plates are optional
+        platforms = ezc3d.c3d(str(path), extract_forceplat_data=True)["data"]["platform"]
+    except Exception as exc:  # malformed FORCE_PLATFORM group, a plate type ezc3d does not know
         log.warning("%s: FORCE_PLATFORM group unreadable (%s); force plates ignored", path, exc)
         return []
-    corner_scale = _point_scale(params, path)
+    types = np.asarray(_param(params, "FORCE_PLATFORM", "TYPE", []), dtype=int).ravel()
+    a_rate = float(np.asarray(_param(params, "ANALOG", "RATE", [0])).ravel()[0])
     plates = []
-    for p in range(used):
-        ch = channel[:, p] - 1  # 1-based analog channel numbers
-        if ch.size < 6 or ch.max() >= analogs.shape[0] or ch.min() < 0:
-            log.warning("%s: force plate %d channels %s out of range; ignored", path, p + 1, ch + 1)
-            continue
-        force = analogs[ch[:3]].T
-        mscale = np.array([1e-3 if (i < len(a_units) and str(a_units[i]).strip().lower() == "nmm") else 1.0
-                           for i in ch[3:6]])
-        moment = analogs[ch[3:6]].T * mscale
+    for p, plate in enumerate(platforms):
+        length = unit_to_m(str(plate.get("unit_position", "mm"))) or 1e-3
+        moment_scale = 1e-3 if str(plate.get("unit_moment", "Nmm")).strip().lower() == "nmm" else 1.0
         plates.append(ForcePlate(type=int(types[p]) if p < types.size else 2,
-                                 corners_m=corners[:, :, p].T * corner_scale,
-                                 origin_m=origin[:, p] * corner_scale,
-                                 force_n=force, moment_nm=moment, rate_hz=a_rate))
+                                 corners_m=np.asarray(plate["corners"], dtype=float).T * length,
+                                 origin_m=np.asarray(plate["origin"], dtype=float).ravel() * length,
+                                 force_n=np.asarray(plate["force"], dtype=float).T,
+                                 moment_nm=np.asarray(plate["moment"], dtype=float).T * moment_scale,
+                                 rate_hz=a_rate))
     return plates
 
 
@@ -215,7 +207,7 @@ def read_c3d(path: str | Path, *, with_analogs: bool = True) -> MarkerTrial:
     xyz = xyz[:, keep, :]
     first_frame = int(header["points"]["first_frame"])
     events = _read_events(params, rate, first_frame, xyz.shape[0], path)
-    plates = _read_force_plates(c3d, params, path) if with_analogs else []
+    plates = _read_force_plates(path, params) if with_analogs else []
     return MarkerTrial(labels=labels, xyz_m=xyz, rate_hz=rate, first_frame=first_frame,
                        events=events, force_plates=plates, source=path)
 

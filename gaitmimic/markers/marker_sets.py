@@ -7,11 +7,17 @@ Built-in sets
 - ``opensim_gait2354``: the marker set of OpenSim's gait2354/gait2392 examples (R.ASIS, L.ASIS, V.Sacral,
   R.Thigh.Upper, R.Knee.Lat, R.Heel, R.Toe.Tip, ...). Canonical names are those OpenSim names, which the
   gait2354/gait2392 models' marker sets use.
+- ``anatomical``: ISB-style anatomical landmarks of any vendor (ASIS, PSIS, sacrum, iliac crest, greater
+  trochanter, lateral/medial epicondyle, tibial tuberosity, fibula head, lateral/medial malleolus, heel,
+  MT1/MT2/MT5) in their usual spellings (``L.ASIS``, ``L_ASIS``, ``LASIS``, ``l_asis``, ``R_KNEE_MED``, ...),
+  canonical names Plug-in Gait's where it has the landmark (LASI, LMKN, LTOE = MT2, ...) and LGTR, LILC, LTT,
+  LFH, LMT1, LMT5, SACR otherwise: the built-in model carries them all. Other labels (clusters such as
+  ``R_THIGH_1..4``) are kept under their own names; the scale stage attaches them to their segments.
 
 A trial's set is detected from its labels (the set with the most matching names). A subject may override
 names with ``{lab_name: canonical_name}`` (``lab_to_model_markers`` in subject.yaml; ``""`` or ``None`` drops
 a marker). Markers outside the set are
-dropped. Required markers (pelvis, thighs, shanks, feet) missing -> :class:`InputError` listing them.
+dropped (kept, for the anatomical set). Required markers (pelvis, thighs, shanks, feet) missing -> :class:`InputError` listing them.
 
 Each set also names marker *roles* used by orientation and event detection (``pelvis_front``,
 ``pelvis_back``, ``heel_r``, ``toe_r``, ``heel_l``, ``toe_l``, ``head``) in canonical names.
@@ -19,15 +25,17 @@ Each set also names marker *roles* used by orientation and event detection (``pe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from gaitmimic.errors import InputError
 from gaitmimic.io.markerdata import MarkerTrial
 
-__all__ = ["MarkerSet", "MARKER_SETS", "detect_marker_set", "map_markers", "role_markers", "canonical_name"]
+__all__ = ["MarkerSet", "MARKER_SETS", "ANATOMICAL", "detect_marker_set", "map_markers", "role_markers", "canonical_name"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +43,10 @@ class MarkerSet:
     """A marker set: canonical names, lab aliases, required groups and landmark roles.
 
     ``required``: each entry is a tuple of alternatives, each alternative a tuple of names that must all be
-    present (e.g. pelvis back = (LPSI, RPSI) or (SACR,)).
+    present (e.g. pelvis back = (LPSI, RPSI) or (SACR,)). ``spell``: an optional function from a lab label to
+    its canonical name (or None), tried after the aliases: the many spellings of one landmark. ``keep_unknown``:
+    labels the set does not name are kept under their own names (clusters, extra markers: the scale stage
+    attaches them to the segment they ride on) instead of being dropped.
     """
 
     name: str
@@ -43,6 +54,8 @@ class MarkerSet:
     aliases: dict[str, str] = field(default_factory=dict)
     required: tuple[tuple[tuple[str, ...], ...], ...] = ()
     roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    spell: Callable[[str], str | None] | None = None
+    keep_unknown: bool = False
 
 
 def _lr(*names: str) -> list[str]:
@@ -83,7 +96,70 @@ OPENSIM_GAIT2354 = MarkerSet(
            "head": ("Top.Head", "R.Temple", "L.Temple", "Sternum", "R.Acromium", "L.Acromium")},
 )
 
-MARKER_SETS: dict[str, MarkerSet] = {s.name: s for s in (PLUGIN_GAIT, OPENSIM_GAIT2354)}
+#: Anatomical landmarks (ISB-style sets of any vendor, with or without clusters): the canonical base name of
+#: each landmark and its usual spellings (upper case, separators removed). Canonical names are Plug-in
+#: Gait's where Plug-in Gait has the landmark (LASI, LKNE, LANK, LHEE, LTOE = 2nd metatarsal head, ...),
+#: so the built-in model and its tables serve both sets.
+_ANATOMICAL_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "ASI": ("ASIS", "ASI", "ANTSUPILIACSPINE"),
+    "PSI": ("PSIS", "PSI", "POSTSUPILIACSPINE"),
+    "KNE": ("KNEE", "KNE", "KNEELAT", "KNEELATERAL", "LATKNEE", "LATERALKNEE", "LFE", "FLE", "LATEPICONDYLE",
+            "LATERALEPICONDYLE", "LEPI"),
+    "MKN": ("KNEEMED", "KNEEMEDIAL", "MEDKNEE", "MEDIALKNEE", "MKN", "KNM", "MFE", "FME", "MEDEPICONDYLE",
+            "MEDIALEPICONDYLE", "MEPI"),
+    "ANK": ("ANKLE", "ANK", "ANKLELAT", "ANKLELATERAL", "LATANKLE", "LATERALANKLE", "LMAL", "LM", "FAL",
+            "LATMALLEOLUS", "LATERALMALLEOLUS"),
+    "MMA": ("ANKLEMED", "ANKLEMEDIAL", "MEDANKLE", "MEDIALANKLE", "MMAL", "MM", "MMA", "TAM", "MEDMALLEOLUS",
+            "MEDIALMALLEOLUS"),
+    "HEE": ("HEEL", "HEE", "CAL", "CALC", "CALCANEUS", "FCC"),
+    "TOE": ("TOE", "MT2", "MET2", "MTH2", "SMH", "M2"),
+    "MT1": ("MT1", "MET1", "MTH1", "FMH", "M1"),
+    "MT5": ("MT5", "MET5", "MTH5", "VMH", "M5"),
+    "GTR": ("GTR", "TROCH", "TROCHANTER", "GREATERTROCHANTER", "GT", "FTC"),
+    "ILC": ("ILIAC", "ILIACCREST", "ILC", "IC", "CREST"),
+    "TT": ("TT", "TIBTUB", "TIBIALTUBEROSITY", "TTC"),
+    "FH": ("FH", "HF", "FIBHEAD", "FIBULAHEAD", "FIBULARHEAD"),
+}
+_ANATOMICAL_CENTRAL: dict[str, tuple[str, ...]] = {"SACR": ("SACRUM", "SACR", "SACRAL", "VSACRAL", "MPSIS")}
+_SPELLING_TO_BASE = {sp: base for base, sps in _ANATOMICAL_SPELLINGS.items() for sp in sps}
+_CENTRAL_TO_NAME = {sp: name for name, sps in _ANATOMICAL_CENTRAL.items() for sp in sps}
+_SIDE_WORDS = (("LEFT", "L"), ("RIGHT", "R"), ("L", "L"), ("R", "R"))
+
+
+def _anatomical_name(label: str) -> str | None:
+    """``L.ASIS``, ``L_ASIS``, ``LASIS``, ``l_asis``, ``Left ASIS``, ``ASIS_L``, ``R.Knee.Medial`` -> LASI, RMKN;
+    ``SACRUM``, ``V.Sacral`` -> SACR; anything else None."""
+    up = label.upper()
+    flat = re.sub(r"[^A-Z0-9]", "", up)
+    if flat in _CENTRAL_TO_NAME:
+        return _CENTRAL_TO_NAME[flat]
+    for word, side in _SIDE_WORDS:
+        for rest in (flat[len(word):] if flat.startswith(word) else None,
+                     flat[:-len(word)] if flat.endswith(word) and re.search(r"[^A-Z0-9]" + word + "$", up) else None):
+            if rest and rest in _SPELLING_TO_BASE:
+                return side + _SPELLING_TO_BASE[rest]
+    return None
+
+
+def _lr_base(*bases: str) -> list[str]:
+    return [s + b for s in ("L", "R") for b in bases]
+
+
+ANATOMICAL = MarkerSet(
+    name="anatomical",
+    canonical=tuple(_lr_base(*_ANATOMICAL_SPELLINGS) + list(_ANATOMICAL_CENTRAL)),
+    required=(
+        (("LASI",),), (("RASI",),), (("LPSI", "RPSI"), ("SACR",)),
+        (("LHEE",),), (("LTOE",), ("LMT1",), ("LMT5",)), (("RHEE",),), (("RTOE",), ("RMT1",), ("RMT5",)),
+    ),
+    roles={"pelvis_front": ("LASI", "RASI"), "pelvis_back": ("LPSI", "RPSI", "SACR"),
+           "heel_l": ("LHEE",), "toe_l": ("LTOE", "LMT1", "LMT5"), "heel_r": ("RHEE",), "toe_r": ("RTOE", "RMT1", "RMT5"),
+           "head": ()},
+    spell=_anatomical_name,
+    keep_unknown=True,
+)
+
+MARKER_SETS: dict[str, MarkerSet] = {s.name: s for s in (PLUGIN_GAIT, OPENSIM_GAIT2354, ANATOMICAL)}
 
 
 def canonical_name(label: str, mset: MarkerSet, overrides: dict[str, str | None] | None = None) -> str | None:
@@ -102,7 +178,7 @@ def _resolve(label: str, mset: MarkerSet, overrides: dict[str, str | None]) -> s
     for c in mset.canonical:  # case-insensitive match
         if c.upper() == up:
             return c
-    return None
+    return mset.spell(label) if mset.spell is not None else None
 
 
 def detect_marker_set(labels: list[str], overrides: dict[str, str | None] | None = None,
@@ -110,6 +186,7 @@ def detect_marker_set(labels: list[str], overrides: dict[str, str | None] | None
     """The built-in set matching the most ``labels``; :class:`InputError` when none matches 4 names."""
     overrides = overrides or {}
     scores = {name: len({_resolve(lab, s, overrides) for lab in labels} - {None}) for name, s in MARKER_SETS.items()}
+    # a tie goes to the set listed first (Plug-in Gait, then OpenSim's, then the anatomical landmarks)
     best = max(scores, key=scores.get)
     if scores[best] < 4:
         raise InputError(path, f"marker names {labels[:12]}... match no known marker set "
@@ -138,6 +215,8 @@ def map_markers(trial: MarkerTrial, marker_set: str = "auto", overrides: dict[st
     src, dst = [], []
     for lab in trial.labels:
         can = _resolve(lab, mset, overrides)
+        if can is None and mset.keep_unknown and not (lab in overrides and not overrides[lab]):
+            can = lab if lab not in mset.canonical else None
         if can is None or can in dst:
             continue
         src.append(lab)

@@ -130,7 +130,7 @@ def detect_orientation(pelvis_front: np.ndarray, pelvis_back: np.ndarray, feet: 
         ok = np.all(np.isfinite(pelvis), axis=1)
         travel = pelvis[ok][-1] - pelvis[ok][0] if ok.sum() >= 2 else np.zeros(3)
         travel_h = travel - up * (travel @ up)
-        pelvis_dir = _nanmean(pelvis_front, axis=0) - _nanmean(pelvis_back, axis=0)
+        pelvis_dir = _nanmean(pelvis_front - pelvis_back, axis=0)   # frame by frame: gaps differ
         foot_dir = _nanmean(feet[1] - feet[0], axis=0) + _nanmean(feet[3] - feet[2], axis=0)
         if not is_static and np.linalg.norm(travel_h) >= float(orientation.treadmill_travel_m):
             # principal horizontal direction of the pelvis path (robust to side-to-side sway), signed by travel

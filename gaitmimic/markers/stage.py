@@ -137,7 +137,10 @@ def _report(p: PreparedTrial, is_static: bool, events: pd.DataFrame | None, over
         "first_frame": p.clean.first_frame,
         "n_frames": p.clean.n_frames,
         "markers": p.clean.labels,
-        "markers_dropped": [lab for lab in p.raw.labels if canonical_name(lab, p.marker_set, overrides) is None],
+        "markers_dropped": [lab for lab in p.raw.labels if canonical_name(lab, p.marker_set, overrides) is None
+                            and not (p.marker_set.keep_unknown and lab in p.clean.labels)],
+        # labels the set does not name: dropped, or kept under their own names (the anatomical set's clusters)
+        "markers_unmatched": [lab for lab in p.raw.labels if canonical_name(lab, p.marker_set, overrides) is None],
         "orientation": p.orientation.as_dict(),
         "gaps_filled": [g.as_dict() for g in p.gaps if g.filled],
         "gaps_left": [g.as_dict() for g in p.gaps if not g.filled],

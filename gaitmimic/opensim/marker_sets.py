@@ -71,6 +71,7 @@ OPENSIM_GAIT2354_MEASUREMENTS: dict[str, Measurement] = {
 MEASUREMENTS: dict[str, dict[str, Measurement]] = {
     "opensim_gait2354": OPENSIM_GAIT2354_MEASUREMENTS,
     "plugin_gait": _from_scale_measurements(SCALE_MEASUREMENTS),
+    "anatomical": _from_scale_measurements(SCALE_MEASUREMENTS),
 }
 
 #: IK / marker-placement weights per marker set. OpenSim's example set: the tutorial's weights (bony
@@ -94,8 +95,12 @@ WEIGHTS: dict[str, dict[str, float]] = {
         **{f"{s}{m}": 0.0 for s in "LR" for m in ("UPA", "ELB", "FRM", "WRA", "WRB", "FIN")},
         **{f"{s}{m}": 0.5 for s in "LR" for m in ("FHD", "BHD")},
         "C7": 1.0, "T10": 1.0, "CLAV": 1.0, "STRN": 1.0, "RBAK": 0.5,
+        # the landmarks of anatomical sets (ANATOMICAL_MARKERS): bony ones as Plug-in Gait's, skin ones 1
+        **{f"{s}{m}": 10.0 for s in "LR" for m in ("MKN", "MMA", "MT1", "MT5", "TT", "FH")},
+        **{f"{s}{m}": 1.0 for s in "LR" for m in ("GTR", "ILC")},
     },
 }
+WEIGHTS["anatomical"] = WEIGHTS["plugin_gait"]     # the same canonical names on the same built-in model
 
 #: Weight of a marker that no table lists.
 OTHER_MARKER_WEIGHT = 1.0

@@ -22,10 +22,9 @@ def is_bony_landmark(name: str) -> bool:
     return _NON_BONY.search(name) is None
 
 
-def marker_positions_at_pose(model_path: Path, mot_path: Path, marker_names: list[str], row: int = -1) -> np.ndarray:
-    """Ground positions (k, 3), metres, of ``marker_names`` with the model in the pose of one row of a .mot/.sto
-    (coordinate columns by name, or ``/.../<coordinate>/value`` columns of a states file)."""
-    model = load_model(model_path)
+def pose_model(model, mot_path: Path, row: int = -1):
+    """An initialised state of ``model`` (an ``opensim.Model``) in the pose of one row of a .mot/.sto
+    (coordinate columns by name, or ``/.../<coordinate>/value`` columns of a states file), positions realised."""
     state = model.initSystem()
     table = read_mot(mot_path)
     values = table.data.iloc[row]
@@ -46,6 +45,14 @@ def marker_positions_at_pose(model_path: Path, mot_path: Path, marker_names: lis
         c.setValue(state, float(v), False)
     model.assemble(state)
     model.realizePosition(state)
+    return state
+
+
+def marker_positions_at_pose(model_path: Path, mot_path: Path, marker_names: list[str], row: int = -1) -> np.ndarray:
+    """Ground positions (k, 3), metres, of ``marker_names`` with the model in the pose of one row of a .mot/.sto
+    (coordinate columns by name, or ``/.../<coordinate>/value`` columns of a states file)."""
+    model = load_model(model_path)
+    state = pose_model(model, mot_path, row)
     ms = model.getMarkerSet()
     return np.array([[ms.get(n).getLocationInGround(state)[i] for i in range(3)] for n in marker_names])
 

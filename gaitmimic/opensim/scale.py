@@ -244,6 +244,52 @@ def check_static_fit(errors: dict, landmarks: Sequence[str], limit_m: float, sou
     return fit
 
 
+def _segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    ab = b - a
+    t = float(np.clip((p - a) @ ab / (ab @ ab), 0.0, 1.0)) if ab @ ab > 1e-12 else 0.0
+    return float(np.linalg.norm(p - (a + t * ab)))
+
+
+def attach_markers(model, static_motion: Path, positions: Mapping[str, np.ndarray]) -> dict[str, dict]:
+    """Attach markers the model lacks (a lab's clusters and extra markers) to the segment each rides on: the
+    body whose bone (its joint centre to each child's joint centre, in the static pose ``static_motion``) is
+    nearest the marker's static position (``positions``: name -> ground xyz, m). Each is added at that
+    position, in that body's frame, not fixed. Returns ``{name: {"body", "distance_to_segment_m"}}``.
+    ``model``: the scaled, marker-placed ``opensim.Model`` (edited in place)."""
+    from gaitmimic.opensim.reports import pose_model
+
+    osim = import_opensim()
+    if not positions:
+        return {}
+    state = pose_model(model, static_motion)
+    vec3 = lambda v: np.array([v.get(i) for i in range(3)])  # noqa: E731
+    bodies = model.getBodySet()
+    origin = {bodies.get(i).getName(): vec3(bodies.get(i).getPositionInGround(state)) for i in range(bodies.getSize())}
+    bones: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {name: [] for name in origin}
+    joints = model.getJointSet()
+    for i in range(joints.getSize()):
+        parent = joints.get(i).getParentFrame().findBaseFrame().getName()
+        child = joints.get(i).getChildFrame().findBaseFrame().getName()
+        if parent in origin and child in origin:
+            bones[parent].append((origin[parent], origin[child]))
+    for name, segs in bones.items():
+        if not segs:                                 # a last segment (toes, hands): its own origin
+            segs.append((origin[name], origin[name]))
+    out, placed = {}, []
+    for marker, p in positions.items():
+        dist = {b: min(_segment_distance(np.asarray(p), a, c) for a, c in segs) for b, segs in bones.items()}
+        body = min(dist, key=dist.get)
+        loc = model.getGround().findStationLocationInAnotherFrame(state, osim.Vec3(*map(float, p)), bodies.get(body))
+        placed.append((marker, body, osim.Vec3(loc.get(0), loc.get(1), loc.get(2))))
+        out[marker] = {"body": body, "distance_to_segment_m": float(dist[body])}
+    for marker, body, loc in placed:        # adding a marker invalidates the system: locations first
+        m = osim.Marker(marker, bodies.get(body), loc)
+        m.set_fixed(False)
+        model.addMarker(m)
+    model.finalizeConnections()
+    return out
+
+
 #: The markers that define the ISB / Plug-in Gait pelvis frame of the built-in model.
 PELVIS_FRAME_MARKERS = {"asis": ("LASI", "RASI"), "psis": ("LPSI", "RPSI")}
 
@@ -255,21 +301,23 @@ def _rot_z(a: float) -> np.ndarray:
 
 def align_pelvis_frame(model, present: Sequence[str]) -> float | None:
     """Tilt the built-in model's pelvis frame so the subject's placed ASIS-PSIS line is level in it, as the
-    ISB / Plug-in Gait pelvis is defined; return the correction (deg, + = the frame turned posteriorly), or
-    None when the static data lack one of the four markers.
+    ISB / Plug-in Gait pelvis is defined (the sacrum marker stands for the PSIS mid-point when the PSIS are
+    absent); return the correction (deg, + = the frame turned posteriorly), or None when the static data
+    lack the ASIS or both the PSIS and the sacrum.
 
     Everything attached to the pelvis (markers, hip and lumbar joint locations, centre of mass, inertia) is
     re-expressed in the rotated frame, and the default pose (upright standing) keeps its physical posture:
     pelvis_tilt's default drops by the correction, the hips' and the lumbar joint's flexion defaults rise by it.
     ``model``: the scaled, marker-placed ``opensim.Model`` (edited in place)."""
     osim = import_opensim()
-    names = [m for pair in PELVIS_FRAME_MARKERS.values() for m in pair]
+    back = PELVIS_FRAME_MARKERS["psis"] if all(m in present for m in PELVIS_FRAME_MARKERS["psis"]) else ("SACR",)
+    names = list(PELVIS_FRAME_MARKERS["asis"]) + list(back)
     if not all(m in present for m in names):
         return None
     ms = model.updMarkerSet()
     loc = {m: np.array([ms.get(m).get_location()[i] for i in range(3)]) for m in names}
     asis = 0.5 * (loc["LASI"] + loc["RASI"])
-    psis = 0.5 * (loc["LPSI"] + loc["RPSI"])
+    psis = np.mean([loc[m] for m in back], axis=0)   # the PSIS mid-point, or the sacrum marker on it
     d = asis - psis
     alpha = -float(np.arctan2(d[1], d[0]))
     R = _rot_z(alpha)

@@ -75,6 +75,7 @@ def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_repor
 
         if scale.time_range_s:
             data = data.window(*map(float, scale.time_range_s))
+        standing = data
         data = sc.complete_standing_data(data, present, scale.min_static_s)
         time_range = (float(data.times_s[0]), float(data.times_s[-1]))
         placement_range = tuple(map(float, scale.placement_time_range_s)) if scale.placement_time_range_s else time_range
@@ -128,6 +129,10 @@ def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_repor
         }
         scaled = load_model(outs["output_model"])
         scaled.setName(subject)
+        if generic.builtin:   # a lab's clusters and extra markers: on the segment each rides on
+            extra = _extra_marker_positions(standing, model_markers, placement_range)
+            report["attached_markers"] = sc.attach_markers(scaled, outs["static_motion"], extra)
+            report["markers_used"] = present + sorted(extra)
         pelvis_tilt = sc.align_pelvis_frame(scaled, present) if generic.builtin else None
         report["pelvis_frame_tilt_correction_deg"] = pelvis_tilt
         with atomic_path(out_osim) as tmp:
@@ -139,6 +144,23 @@ def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_repor
         write_text(Path(out_osim).with_name(f"{Path(out_osim).stem}_setup_scale.xml"), head + "\n" + note + body)
         write_json(out_report, report, indent=2)
     return report
+
+
+def _extra_marker_positions(standing, model_markers: list[str], placement_range) -> dict[str, np.ndarray]:
+    """Mean static positions over ``placement_range`` of the markers that are in the data but neither in the
+    model nor a name of any known marker set: a lab's clusters and extra markers (kept by the marker stage
+    for the anatomical set). Markers without a sample in that window are left out."""
+    from gaitmimic.markers.marker_sets import MARKER_SETS
+
+    known = set(model_markers).union(*(s.canonical for s in MARKER_SETS.values()))
+    start, stop = time_window(standing.times_s, *placement_range)
+    out = {}
+    for label in standing.trial.labels:
+        if label not in known:
+            xyz = standing.trial.marker(label)[start:stop]
+            if np.isfinite(xyz).all(axis=1).any():
+                out[label] = np.nanmean(xyz, axis=0)
+    return out
 
 
 def run_ik(model_osim: str | Path, trc: str | Path, out_mot: str | Path, out_summary: str | Path, *,

@@ -33,7 +33,7 @@ from pathlib import Path
 from gaitmimic.atomic import atomic_path
 from gaitmimic.opensim.model.anthropometry import segment_inertia
 from gaitmimic.opensim.model.layout import SIDES, Layout, build_layout, pelvis_point, standing_pose_deg
-from gaitmimic.opensim.model.plugin_gait_markers import PIG_MARKERS
+from gaitmimic.opensim.model.plugin_gait_markers import MODEL_MARKERS
 
 #: gait2392's oblique joint axes (right side; the left mirrors X and Y components: (-x, -y, z)).
 ANKLE_AXIS_R = (-0.105014, -0.174022, 0.979126)
@@ -254,7 +254,7 @@ def build_osim_model(height_m: float, mass_kg: float, name: str = "gaitmimic_bui
 
     for mname, (body, loc) in lay.markers.items():
         marker = osim.Marker(mname, bodies[body], osim.Vec3(*loc))
-        marker.set_fixed(PIG_MARKERS[mname].fixed)
+        marker.set_fixed(MODEL_MARKERS[mname].fixed)
         model.addMarker(marker)
     model.finalizeConnections()
     return model

@@ -133,6 +133,16 @@ def build_layout(height_m: float) -> Layout:
         # Foot: heel posterior surface and the dorsum over the 2nd metatarsal head (both on calcn).
         m[f"{S}HEE"] = ("calcn_" + s, _mirror(calcn((-0.24 * lf, -0.55 * ha, 0.0)), s))
         m[f"{S}TOE"] = ("calcn_" + s, _mirror(calcn((0.50 * lf, -ha + 0.025 * H, 0.0)), s))
+        # Anatomical landmarks of ISB-style sets (ANATOMICAL_MARKERS): placed on the static pose anyway.
+        m[f"{S}ILC"] = ("pelvis", pelvis_point(((ax - 0.030) * H, (ay + 0.035) * H,
+                                                _side(d["asis_half_width"] + 0.010 * H, s))))
+        m[f"{S}GTR"] = ("femur_" + s, (0.0, -0.010 * H, _side(0.040 * H, s)))
+        m[f"{S}MKN"] = ("femur_" + s, (0.0, -L["thigh"], _side(-d["knee_half_width"], s)))
+        m[f"{S}TT"] = ("tibia_" + s, (0.020 * H, -0.15 * L["shank"], 0.0))
+        m[f"{S}FH"] = ("tibia_" + s, (-0.005 * H, -0.08 * L["shank"], _side(0.025 * H, s)))
+        m[f"{S}MMA"] = ("tibia_" + s, (0.005 * H, -L["shank"] + 0.005 * H, _side(-d["ankle_half_width"], s)))
+        m[f"{S}MT1"] = ("calcn_" + s, _mirror(calcn((0.48 * lf, -ha + 0.012 * H, -0.5 * d["foot_width"])), s))
+        m[f"{S}MT5"] = ("calcn_" + s, _mirror(calcn((0.40 * lf, -ha + 0.010 * H, 0.5 * d["foot_width"])), s))
         # Upper body (head markers ride on the torso: the model has no neck joint).
         m[f"{S}SHO"] = ("torso", (0.0, y_sjc + 0.030 * H, _side(d["shoulder_half_width"] + 0.005 * H, s)))
         m[f"{S}UPA"] = ("humerus_" + s, (-0.010 * H, -0.5 * L["upper_arm"], _side(0.025 * H, s)))
@@ -155,6 +165,7 @@ def build_layout(height_m: float) -> Layout:
         fp[f"toe_pad_{s}"] = ("toes_" + s, _mirror(toes((0.66 * lf, -ha, 0.0)), s))
 
     m = lay.markers
+    m["SACR"] = ("pelvis", pelvis_point((PSIS_STANDING_PER_H[0] * H, PSIS_STANDING_PER_H[1] * H, 0.0)))
     m["C7"] = ("torso", (-0.040 * H, y_cerv, 0.0))
     m["T10"] = ("torso", (-0.060 * H, y_xyph, 0.0))
     m["CLAV"] = ("torso", (0.034 * H, y_cerv - 0.030 * H, 0.0))

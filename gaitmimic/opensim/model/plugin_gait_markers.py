@@ -1,6 +1,7 @@
 """The Vicon Plug-in Gait full-body marker set on the built-in model, and the pairs that scale it.
 
-``PIG_MARKERS`` lists every marker: the body it rides on, whether its location is ``fixed`` during
+``PIG_MARKERS`` lists every Plug-in Gait marker (``ANATOMICAL_MARKERS`` the landmarks of anatomical sets
+that Plug-in Gait lacks, ``MODEL_MARKERS`` both): the body it rides on, whether its location is ``fixed`` during
 OpenSim's marker placement (bony landmarks: True; wand and skin markers whose placement varies between
 sessions: False, so ScaleTool moves them onto the subject's static trial), and the landmark. The
 locations for a given height are in :func:`gaitmimic.opensim.model.layout.build_layout`.
@@ -62,6 +63,32 @@ PIG_MARKERS: dict[str, MarkerSpec] = {
 }
 
 
+def _anatomical() -> dict[str, MarkerSpec]:
+    out: dict[str, MarkerSpec] = {"SACR": MarkerSpec("pelvis", True, "sacrum, between the PSIS")}
+    for S, s, side in (("L", "l", "left"), ("R", "r", "right")):
+        out.update(
+            {
+                f"{S}ILC": MarkerSpec("pelvis", False, f"{side} iliac crest, most lateral point (skin)"),
+                f"{S}GTR": MarkerSpec(f"femur_{s}", False, f"{side} greater trochanter (soft tissue over it)"),
+                f"{S}MKN": MarkerSpec(f"femur_{s}", True, f"{side} medial femoral epicondyle"),
+                f"{S}TT": MarkerSpec(f"tibia_{s}", True, f"{side} tibial tuberosity"),
+                f"{S}FH": MarkerSpec(f"tibia_{s}", True, f"{side} fibula head"),
+                f"{S}MMA": MarkerSpec(f"tibia_{s}", True, f"{side} medial malleolus"),
+                f"{S}MT1": MarkerSpec(f"calcn_{s}", True, f"{side} first metatarsal head, medial-dorsal"),
+                f"{S}MT5": MarkerSpec(f"calcn_{s}", True, f"{side} fifth metatarsal head, lateral-dorsal"),
+            }
+        )
+    return out
+
+
+#: The anatomical landmarks that Plug-in Gait lacks (the anatomical marker set of
+#: :mod:`gaitmimic.markers.marker_sets`; medial knee and ankle markers are Plug-in Gait's optional ones).
+ANATOMICAL_MARKERS: dict[str, MarkerSpec] = _anatomical()
+
+#: Every marker of the built-in model.
+MODEL_MARKERS: dict[str, MarkerSpec] = {**PIG_MARKERS, **ANATOMICAL_MARKERS}
+
+
 @dataclass(frozen=True)
 class ScaleMeasurement:
     """One OpenSim scaling measurement: the mean distance ratio over ``marker_pairs`` (experimental /
@@ -79,8 +106,9 @@ def _measurements() -> dict[str, ScaleMeasurement]:
     for S, s, side in (("R", "r", "right"), ("L", "l", "left")):
         out[f"thigh_{s}"] = ScaleMeasurement(((f"{S}ASI", f"{S}KNE"),), {f"femur_{s}": "XYZ"})
         out[f"shank_{s}"] = ScaleMeasurement(((f"{S}KNE", f"{S}ANK"),), {f"tibia_{s}": "XYZ"})
-        out[f"foot_{s}"] = ScaleMeasurement(
-            ((f"{S}HEE", f"{S}TOE"),), {f"talus_{s}": "XYZ", f"calcn_{s}": "XYZ", f"toes_{s}": "XYZ"}
+        out[f"foot_{s}"] = ScaleMeasurement(   # HEE-MT1/MT5 for anatomical sets without a TOE marker
+            ((f"{S}HEE", f"{S}TOE"), (f"{S}HEE", f"{S}MT1"), (f"{S}HEE", f"{S}MT5")),
+            {f"talus_{s}": "XYZ", f"calcn_{s}": "XYZ", f"toes_{s}": "XYZ"},
         )
         out[f"upper_arm_{s}"] = ScaleMeasurement(((f"{S}SHO", f"{S}ELB"),), {f"humerus_{s}": "XYZ"})
         out[f"forearm_{s}"] = ScaleMeasurement(((f"{S}ELB", f"{S}WRA"), (f"{S}ELB", f"{S}WRB")), {f"forearm_{s}": "XYZ"})

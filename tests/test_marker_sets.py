@@ -1,0 +1,62 @@
+"""Marker-set detection and mapping: the anatomical landmark set's spellings, its clusters kept, and the
+Plug-in Gait and OpenSim example sets still detected as before."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gaitmimic.io.markerdata import MarkerTrial
+from gaitmimic.markers.marker_sets import canonical_name, detect_marker_set, map_markers, MARKER_SETS
+
+ANATOMICAL = MARKER_SETS["anatomical"]
+
+#: The treadmill recording of issue 19 (another vendor's ISB-style set, no wands) -> canonical names.
+ISSUE_SET = {"L.ASIS": "LASI", "L.PSIS": "LPSI", "L.GTR": "LGTR", "L.Knee": "LKNE", "L.Knee.Medial": "LMKN",
+             "L.Ankle": "LANK", "L.Ankle.Medial": "LMMA", "L.Heel": "LHEE", "L.MT1": "LMT1", "L.MT2": "LTOE",
+             "L.MT5": "LMT5", "L.TT": "LTT", "L.HF": "LFH", "L.Iliac.Crest": "LILC"}
+
+
+@pytest.mark.parametrize("label, name", [
+    *ISSUE_SET.items(), ("L_ASIS", "LASI"), ("LASIS", "LASI"), ("l_asis", "LASI"), ("Left ASIS", "LASI"),
+    ("ASIS_R", "RASI"), ("R_KNEE_LAT", "RKNE"), ("R_KNEE_MED", "RMKN"), ("L_ANKLE_MED", "LMMA"),
+    ("R_TROCH", "RGTR"), ("R_ILIAC", "RILC"), ("R_MT_1", "RMT1"), ("SACRUM", "SACR"), ("V.Sacral", "SACR"),
+    ("R_THIGH_1", None), ("LTHI", None), ("RBAK", None), ("L.Shank.Front", None),
+])
+def test_anatomical_spellings(label, name):
+    assert canonical_name(label, ANATOMICAL) == name
+
+
+def _trial(labels):
+    rng = np.random.default_rng(0)
+    return MarkerTrial(labels=list(labels), xyz_m=rng.normal(size=(5, len(labels), 3)), rate_hz=100.0)
+
+
+def test_detection_picks_the_anatomical_set_and_keeps_the_clusters():
+    labels = [s.replace("L.", side) for s in ISSUE_SET for side in ("L.", "R.")] + \
+        [f"{s}_THIGH_{i}" for s in "LR" for i in range(1, 5)]
+    assert detect_marker_set(labels).name == "anatomical"
+    mapped, mset = map_markers(_trial(labels))
+    assert mset.name == "anatomical"
+    assert {"LASI", "RASI", "LTOE", "RMT5", "LILC"} <= set(mapped.labels)
+    assert {f"{s}_THIGH_{i}" for s in "LR" for i in range(1, 5)} <= set(mapped.labels), "clusters kept"
+    assert len(mapped.labels) == len(labels)
+    dropped, _ = map_markers(_trial(labels), overrides={"L_THIGH_1": ""})
+    assert "L_THIGH_1" not in dropped.labels, "an empty override still drops a marker"
+
+
+def test_the_anatomical_set_needs_a_pelvis_and_feet():
+    with pytest.raises(Exception, match="LHEE"):
+        map_markers(_trial(["L.ASIS", "R.ASIS", "SACRUM", "R.Heel", "R.MT1", "L.MT1", "L.Knee", "R.Knee"]))
+
+
+@pytest.mark.parametrize("labels, name", [
+    # Plug-in Gait lower body (the BTK lower-body subject): its ASI/KNE/ANK/HEE/TOE are anatomical names too
+    (["LASI", "RASI", "LPSI", "RPSI"] + [s + m for s in "LR" for m in ("THI", "KNE", "TIB", "ANK", "HEE", "TOE")],
+     "plugin_gait"),
+    (["R.ASIS", "L.ASIS", "V.Sacral"] + [f"{s}.{m}" for s in "RL" for m in ("Thigh.Upper", "Thigh.Front", "Knee.Lat",
+                                                                           "Knee.Med", "Ankle.Lat", "Heel", "Toe.Tip")],
+     "opensim_gait2354"),
+])
+def test_the_other_sets_are_detected_as_before(labels, name):
+    assert detect_marker_set(labels).name == name

@@ -51,3 +51,38 @@ def test_the_demo_in_another_marker_set_recovers_its_angles(tmp_path, export, de
         assert len(attached) == 16 and all(a["body"].startswith({"THIGH": "femur", "SHANK": "tibia"}[n.split("_")[1]])
                                            and a["body"].endswith(n[0].lower()) for n, a in attached.items())
     assert max(errors.values()) < 3.0
+
+
+def test_a_cluster_marker_swapped_in_a_walk_is_a_clear_error(tmp_path):
+    """The cluster demo with R_THIGH_1 and R_SHANK_1 swapped in the walk only: IK stops naming them (the
+    correct walk's clusters keep their static distances within a few mm), and writes nothing."""
+    import dataclasses
+
+    from gaitmimic.demo.generate import generate_demo
+    from gaitmimic.errors import InputError
+
+    folder = tmp_path / "data" / "demo01"
+    generate_demo(folder, marker_set="clusters")
+    out = tmp_path / "out"
+    out.mkdir()
+    static = marker_stage_trc(folder / "static01.c3d", out, True)
+    walk = read_trc(marker_stage_trc(folder / "walk01.c3d", out, False))
+    model = settings.section("model", {"generic": "builtin"})
+    scale_subject(static, out / "s.osim", out / "scale_report.json", subject="s", mass_kg=70.0, height_m=1.75,
+                  model=model, scale=settings.section("scale"))
+    good = out / "good.trc"
+    write_trc(good, select_time(walk, -1.0, 1.0))
+    summary = run_ik(out / "s.osim", good, out / "good.mot", out / "good_ik_summary.json", model=model,
+                     ik=settings.section("ik"))
+    assert max(summary["cluster_deformation_m"].values()) < 0.005
+    swap = {"R_THIGH_1": "R_SHANK_1", "R_SHANK_1": "R_THIGH_1"}
+    bad = out / "swapped.trc"
+    write_trc(bad, dataclasses.replace(select_time(walk, -1.0, 1.0), labels=[swap.get(m, m) for m in walk.labels]))
+    result = tmp_path / "result"
+    result.mkdir()
+    with pytest.raises(InputError, match="do not move rigidly with their cluster") as err:
+        run_ik(out / "s.osim", bad, result / "walk.mot", result / "walk_ik_summary.json", model=model,
+               ik=settings.section("ik"))
+    print(f"\n{err.value}")
+    assert "R_THIGH_1 on femur_r" in str(err.value) and "R_SHANK_1 on tibia_r" in str(err.value)
+    assert str(bad) in str(err.value) and not list(result.iterdir())

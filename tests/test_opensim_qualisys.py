@@ -60,6 +60,7 @@ def test_ik_tracks_the_walk_with_a_normal_knee(qualisys):
     print(f"\nIK marker RMS median {summary['marker_rms_m']['median'] * 100:.2f} cm, "
           f"{len(summary['flagged_frames'])} flagged frames of {summary['n_frames']}")
     assert summary["marker_rms_m"]["median"] < 0.015          # 1.19 cm measured
+    assert len(summary["cluster_deformation_m"]) == 16 and max(summary["cluster_deformation_m"].values()) < 0.01  # 3 mm
     assert {f"R_THIGH_{i}" for i in range(1, 5)} <= set(summary["markers_used"])
     mot = read_mot(out / "walk.mot").data
     good = np.ones(len(mot), bool)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,49 @@ def select_markers(names: list[str], data: MarkerTrial, trc: Path) -> tuple[list
     if data.n_frames < 2:
         raise InputError(trc, "the trial has fewer than 2 frames", "check the marker stage output for this trial")
     return markers, absent
+
+
+#: A cluster marker whose distances to the other markers of its cluster differ from the static trial's by more
+#: than this (m, median over the walk, to every other marker) has left the cluster: a swapped label, a loose
+#: plate. Rigid plates keep them within a few mm (Qualisys hybrid walks: see tests/test_opensim_qualisys.py).
+MAX_CLUSTER_DEFORMATION_M = 0.02
+
+
+def cluster_deformation(model, data: MarkerTrial, markers: Sequence[str]) -> dict[str, tuple[str, float]]:
+    """For each of ``markers`` riding on a body with at least two others of them (a cluster): its body and the
+    smallest, over the other markers of that body, median |distance in the trial - distance in the model| (m).
+    A marker that keeps its distance to even one cluster mate scores low; a swapped one scores high."""
+    ms = model.getMarkerSet()
+    body = {m: ms.get(m).getParentFrameName().split("/")[-1] for m in markers}
+    loc = {m: np.array([ms.get(m).get_location()[i] for i in range(3)]) for m in markers}
+    out = {}
+    for m in markers:
+        mates = [k for k in markers if k != m and body[k] == body[m]]
+        if len(mates) < 2:
+            continue
+        dev = []
+        for k in mates:
+            d = np.linalg.norm(data.marker(m) - data.marker(k), axis=1)
+            d = d[np.isfinite(d)]
+            if d.size:
+                dev.append(float(np.median(np.abs(d - np.linalg.norm(loc[m] - loc[k])))))
+        if dev:
+            out[m] = (body[m], min(dev))
+    return out
+
+
+def check_clusters(model, data: MarkerTrial, markers: Sequence[str], trc: Path) -> dict[str, tuple[str, float]]:
+    """:func:`cluster_deformation` of ``markers`` (the markers the scale stage attached: a lab's clusters);
+    :class:`InputError` naming the marker when one has left its cluster."""
+    deformation = cluster_deformation(model, data, markers)
+    bad = {m: v for m, v in deformation.items() if v[1] > MAX_CLUSTER_DEFORMATION_M}
+    if bad:
+        listing = ", ".join(f"{m} on {b} ({d * 100:.1f} cm)" for m, (b, d) in sorted(bad.items(), key=lambda kv: -kv[1][1]))
+        raise InputError(trc, f"markers that do not move rigidly with their cluster (distance to the cluster's other "
+                         f"markers off the static trial's by more than {MAX_CLUSTER_DEFORMATION_M * 100:.0f} cm): {listing}",
+                         "check those markers' labels in this trial (swapped with another marker?), or remove them "
+                         "from it; a cluster must stay as it was on the static trial")
+    return deformation
 
 
 def solvable_frames(trial: MarkerTrial, trc: Path) -> np.ndarray:

@@ -146,6 +146,16 @@ def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_repor
     return report
 
 
+def _attached_markers(names: list[str]) -> list[str]:
+    """The markers of ``names`` that neither the built-in model nor any known marker set names: those the
+    scale stage attached (a lab's clusters and extra markers)."""
+    from gaitmimic.markers.marker_sets import MARKER_SETS
+    from gaitmimic.opensim.model.plugin_gait_markers import MODEL_MARKERS
+
+    known = set(MODEL_MARKERS).union(*(s.canonical for s in MARKER_SETS.values()))
+    return [m for m in names if m not in known]
+
+
 def _extra_marker_positions(standing, model_markers: list[str], placement_range) -> dict[str, np.ndarray]:
     """Mean static positions over ``placement_range`` of the markers that are in the data but neither in the
     model nor a name of any known marker set: a lab's clusters and extra markers (kept by the marker stage
@@ -187,6 +197,9 @@ def run_ik(model_osim: str | Path, trc: str | Path, out_mot: str | Path, out_sum
         kind = marker_sets.model_marker_set(names)
         weights = {m: w for m, w in marker_sets.marker_weights(markers, kind, ik.marker_weights).items() if w > 0}
         min_markers = max(3, math.ceil(ik.min_marker_fraction * len(weights)))
+        # markers the scale stage attached to the built-in model (a lab's clusters) must still ride their segment
+        clusters = ikm.check_clusters(osim_model, data, _attached_markers(markers), Path(trc)) \
+            if kind in ("plugin_gait", "anatomical") else {}
 
         trial = data.select(list(weights))
         times = frame_times(trial)
@@ -196,6 +209,7 @@ def run_ik(model_osim: str | Path, trc: str | Path, out_mot: str | Path, out_sum
         model_xyz = ikm.solved_marker_positions(locations, list(weights), solvable)
         interpolated = [int(i) for i in np.flatnonzero(~solvable)]
         summary = ikm.summary(trial, model_xyz, times, list(weights), min_markers, ik.n_worst_markers)
+        summary.update({"cluster_deformation_m": {m: d for m, (_, d) in clusters.items()}})
         summary.update({"trial": Path(trc).stem, "model": str(model_osim), "markers_used": list(weights),
                         "markers_absent": absent, "marker_weights": weights, "n_frames": trial.n_frames,
                         "interpolated_frames": interpolated})

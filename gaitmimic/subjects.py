@@ -45,6 +45,16 @@ class SkippedSubject:
 GRF_SUFFIX = "_grf.mot"
 
 
+#: A lab's own marker-set table beside its subject's trials (gaitmimic.markers.marker_sets.load_marker_set).
+MARKER_TABLE = "marker_set.yaml"
+
+
+def marker_table(folder: Path) -> Path | None:
+    """The subject's own marker-set table (``data/<subject>/marker_set.yaml``), None when absent."""
+    path = Path(folder) / MARKER_TABLE
+    return path if path.is_file() else None
+
+
 def grf_file(raw: Path) -> Path | None:
     """The OpenSim GRF ``.mot`` beside a raw trial (``walk1.trc`` -> ``walk1_grf.mot``), None when absent."""
     path = raw.with_name(raw.stem + GRF_SUFFIX)

@@ -7,7 +7,7 @@ from pathlib import Path
 from snakemake.logging import logger
 
 from gaitmimic.provenance import code_version as _code_version
-from gaitmimic.subjects import discover_subjects, grf_file
+from gaitmimic.subjects import discover_subjects, grf_file, marker_table
 
 DATA = config["data_dir"]
 RESULTS = config["results_dir"]
@@ -58,6 +58,14 @@ def dynamic_trials(subject):
 
 def raw_trial_file(wildcards):
     return str(_SUBJECTS[wildcards.subject].trials[wildcards.trial])
+
+
+def marker_tables(wildcards):
+    """The marker-set tables the marker stage reads: the subject's own (data/<subject>/marker_set.yaml) and the
+    config's markers.marker_set when it is a table's path (inputs, so an edit to either reruns the stage)."""
+    tables = [marker_table(_SUBJECTS[wildcards.subject].folder)]
+    configured = str(config["markers"]["marker_set"])
+    return [str(p) for p in tables if p] + ([configured] if configured.lower().endswith((".yaml", ".yml")) else [])
 
 
 def grf_file_or_empty(wildcards):

@@ -9,6 +9,7 @@ rule markers:
     input:
         raw=raw_trial_file,
         grf=grf_file_or_empty,
+        tables=marker_tables,
     output:
         trc=res("{subject}", "markers", "{trial}.trc"),
         report=res("{subject}", "markers", "{trial}_markers.json"),

@@ -60,3 +60,55 @@ def test_the_anatomical_set_needs_a_pelvis_and_feet():
 ])
 def test_the_other_sets_are_detected_as_before(labels, name):
     assert detect_marker_set(labels).name == name
+
+
+LAB_TABLE = """
+name: our_lab
+sides: [L, R]
+name_format: "{side}{name}"
+bilateral: [ASI, PSI, KNE, ANK, HEE, TOE]
+aliases: {HipFrontL: LASI, HipFrontR: RASI, HipBackL: LPSI, HipBackR: RPSI, KneeL: LKNE, KneeR: RKNE,
+          AnkleL: LANK, AnkleR: RANK, HeelL: LHEE, HeelR: RHEE, ToeL: LTOE, ToeR: RTOE}
+required: [[LASI], [RASI], [LPSI+RPSI], [LHEE], [RHEE], [LTOE], [RTOE]]
+roles: {pelvis_front: [LASI, RASI], pelvis_back: [LPSI, RPSI], heel_l: [LHEE], toe_l: [LTOE], heel_r: [RHEE],
+        toe_r: [RTOE]}
+"""
+
+
+def test_a_labs_own_table_is_detected_first_and_maps_its_names(tmp_path):
+    from gaitmimic.markers.marker_sets import load_marker_set
+
+    path = tmp_path / "marker_set.yaml"
+    path.write_text(LAB_TABLE)
+    table = load_marker_set(path)
+    labels = ["HipFrontL", "HipFrontR", "HipBackL", "HipBackR", "KneeL", "KneeR", "AnkleL", "AnkleR", "HeelL",
+              "HeelR", "ToeL", "ToeR", "Extra1"]
+    with pytest.raises(Exception, match="match no known marker set"):
+        detect_marker_set(labels)
+    assert detect_marker_set(labels, tables=[table]).name == "our_lab"
+    mapped, mset = map_markers(_trial(labels), tables=[table])
+    assert mset.name == "our_lab" and mapped.labels == ["LASI", "RASI", "LPSI", "RPSI", "LKNE", "RKNE", "LANK",
+                                                         "RANK", "LHEE", "RHEE", "LTOE", "RTOE"]
+    mapped, mset = map_markers(_trial(labels), marker_set=str(path))      # named in the config instead
+    assert mset.name == "our_lab"
+    # a Plug-in Gait trial still goes to Plug-in Gait (more of its names match)
+    pig = [s + m for s in "LR" for m in ("ASI", "PSI", "THI", "KNE", "TIB", "ANK", "HEE", "TOE")]
+    assert detect_marker_set(pig, tables=[table]).name == "plugin_gait"
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("- just a list\n", "YAML mapping with a 'name'"),
+    ("name: x\nbilateral: [ASI]\nroles: {pelvis_front: [LASI]}\n", "no markers for the roles pelvis_back"),
+    (LAB_TABLE.replace("[LPSI+RPSI]", "[LPSI+SACR]"), "do(es)? not define: SACR"),
+    ("name: x\n", "names no markers"),
+    ("name: [unclosed\n", "cannot read the marker-set table"),
+])
+def test_a_bad_table_is_a_clear_error(tmp_path, text, problem):
+    from gaitmimic.errors import InputError
+    from gaitmimic.markers.marker_sets import load_marker_set
+
+    path = tmp_path / "marker_set.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=problem) as err:
+        load_marker_set(path)
+    assert str(path) in str(err.value) and "Fix:" in str(err.value)

@@ -104,3 +104,23 @@ def test_a_grf_mot_beside_a_trc_gives_its_force_plate_events(work, shared_data):
     finally:
         shutil.rmtree(folder)
         shutil.rmtree(work / "results" / "tut", ignore_errors=True)
+
+
+def test_a_subjects_own_marker_set_table_is_used_and_tracked(work):
+    """data/<subject>/marker_set.yaml (here Plug-in Gait's table under the lab's name): an input of that
+    subject's marker jobs, detected first; the report names it."""
+    import json
+
+    table = work / "data" / "s1" / "marker_set.yaml"
+    table.write_text((REPO / "gaitmimic" / "markers" / "sets" / "plugin_gait.yaml").read_text()
+                     .replace("name: plugin_gait", "name: our_lab"))
+    try:
+        assert planned_jobs(work, "markers_all") == {"markers": 2, "markers_all": 1}
+        snakemake(work, "markers_all")
+        report = json.loads((work / "results" / "s1" / "markers" / "walk01_markers.json").read_text())
+        assert report["marker_set"] == "our_lab"
+        assert json.loads((work / "results" / "s2" / "markers" / "walk01_markers.json").read_text())["marker_set"] \
+            == "plugin_gait"
+    finally:
+        table.unlink()
+        snakemake(work, "markers_all")

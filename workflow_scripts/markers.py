@@ -17,4 +17,5 @@ with job(snakemake):  # noqa: F821 (snakemake is injected)
         subject_info=dict(snakemake.params.subject_info),  # noqa: F821
         is_static=bool(snakemake.params.is_static),  # noqa: F821
         grf_path=snakemake.input.grf or None,  # noqa: F821
+        marker_tables=list(snakemake.input.tables),  # noqa: F821
     )

@@ -1,5 +1,9 @@
 """Marker sets: lab marker names -> the canonical names of a model's marker set.
 
+A marker set is data: a YAML table (:func:`load_marker_set`; the built-in ones in
+``gaitmimic/markers/sets/``), and a lab's own table beside its subject (``data/<subject>/marker_set.yaml``,
+a candidate of the detection, first in ties) or named in the config (``markers.marker_set: path.yaml``).
+
 Built-in sets
 - ``plugin_gait``: Vicon Plug-in Gait. Canonical names are the PiG names (the builtin model's marker set):
   pelvis LASI RASI LPSI RPSI (or SACR), legs LTHI LKNE LTIB LANK LHEE LTOE (and R...), optional medial
@@ -14,7 +18,8 @@ Built-in sets
   LFH, LMT1, LMT5, SACR otherwise: the built-in model carries them all. Other labels (clusters such as
   ``R_THIGH_1..4``) are kept under their own names; the scale stage attaches them to their segments.
 
-A trial's set is detected from its labels (the set with the most matching names). A subject may override
+A trial's set is detected from its labels (the set with the most matching names; the marker stage's report
+says which, and the labels it does not name). A subject may override
 names with ``{lab_name: canonical_name}`` (``lab_to_model_markers`` in subject.yaml; ``""`` or ``None`` drops
 a marker). Markers outside the set are
 dropped (kept, for the anatomical set). Required markers (pelvis, thighs, shanks, feet) missing -> :class:`InputError` listing them.
@@ -28,14 +33,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
 from gaitmimic.errors import InputError
 from gaitmimic.io.markerdata import MarkerTrial
 
-__all__ = ["MarkerSet", "MARKER_SETS", "ANATOMICAL", "detect_marker_set", "map_markers", "role_markers", "canonical_name"]
+__all__ = ["MarkerSet", "MARKER_SETS", "ANATOMICAL", "load_marker_set", "BUILTIN_TABLES", "detect_marker_set", "map_markers", "role_markers", "canonical_name"]
 
 
 @dataclass(frozen=True)
@@ -58,108 +63,80 @@ class MarkerSet:
     keep_unknown: bool = False
 
 
-def _lr(*names: str) -> list[str]:
-    return [s + n for s in ("L", "R") for n in names]
+#: The built-in tables (``gaitmimic/markers/sets/<name>.yaml``), in the order that breaks detection ties.
+BUILTIN_TABLES = ("plugin_gait", "opensim_gait2354", "anatomical")
+_SETS_DIR = Path(__file__).with_name("sets")
+_SIDE_WORDS = {"L": ("LEFT", "L"), "R": ("RIGHT", "R")}
+ROLES = ("pelvis_front", "pelvis_back", "heel_l", "toe_l", "heel_r", "toe_r")
 
 
-_PIG_LEGS = _lr("ASI", "PSI", "THI", "KNE", "TIB", "ANK", "HEE", "TOE", "MKN", "MMA")
-_PIG_UPPER = ["C7", "T10", "CLAV", "STRN", "RBAK", "SACR"] + _lr("SHO", "ELB", "WRA", "WRB", "FIN", "FHD", "BHD",
-                                                                    "UPA", "FRM")
-PLUGIN_GAIT = MarkerSet(
-    name="plugin_gait",
-    canonical=tuple(_PIG_LEGS + _PIG_UPPER),
-    aliases={"LKNM": "LMKN", "RKNM": "RMKN", "LMED": "LMMA", "RMED": "RMMA", "LANM": "LMMA", "RANM": "RMMA",
-             "LKNEM": "LMKN", "RKNEM": "RMKN", "LANKM": "LMMA", "RANKM": "RMMA"},
-    required=(
-        (("LASI",),), (("RASI",),), (("LPSI", "RPSI"), ("SACR",)),
-        (("LTHI",),), (("LKNE",),), (("LTIB",),), (("LANK",),), (("LHEE",),), (("LTOE",),),
-        (("RTHI",),), (("RKNE",),), (("RTIB",),), (("RANK",),), (("RHEE",),), (("RTOE",),),
-    ),
-    roles={"pelvis_front": ("LASI", "RASI"), "pelvis_back": ("LPSI", "RPSI", "SACR"),
-           "heel_l": ("LHEE",), "toe_l": ("LTOE",), "heel_r": ("RHEE",), "toe_r": ("RTOE",),
-           "head": ("LFHD", "RFHD", "LBHD", "RBHD", "C7", "CLAV")},
-)
+def _speller(spellings: dict[str, list[str]], central: dict[str, list[str]], sides: list[str], fmt: str):
+    """A lab label -> canonical name function for landmark ``spellings``: a side word (L, R, Left, Right)
+    before or after the landmark, any separators and case (``L.ASIS``, ``L_ASIS``, ``LASIS``, ``l_asis``,
+    ``Left ASIS``, ``ASIS_L``, ``R.Knee.Medial``); ``central`` landmarks have no side (``SACRUM``)."""
+    to_base = {sp.upper(): base for base, sps in spellings.items() for sp in sps}
+    to_central = {sp.upper(): name for name, sps in central.items() for sp in sps}
+    words = [(w, side) for side in sides for w in _SIDE_WORDS.get(side.upper(), (side.upper(),))]
+    words.sort(key=lambda ws: -len(ws[0]))                       # LEFT before L
 
-_OS_SIDE = ["Thigh.Upper", "Thigh.Front", "Thigh.Rear", "Knee.Lat", "Knee.Med", "Shank.Upper", "Shank.Front",
-            "Shank.Rear", "Ankle.Lat", "Ankle.Med", "Heel", "Midfoot.Sup", "Midfoot.Lat", "Toe.Lat", "Toe.Med",
-            "Toe.Tip", "Acromium", "Bicep", "Elbow", "Wrist.Med", "Wrist.Lat", "Temple", "ASIS"]
-OPENSIM_GAIT2354 = MarkerSet(
-    name="opensim_gait2354",
-    canonical=tuple(["Sternum", "Top.Head", "V.Sacral"] + [f"{s}.{n}" for s in ("R", "L") for n in _OS_SIDE]),
-    aliases={"R.Acromion": "R.Acromium", "L.Acromion": "L.Acromium", "Sacral": "V.Sacral"},
-    required=tuple([(("R.ASIS",),), (("L.ASIS",),), (("V.Sacral",),)]
-                   + [((f"{s}.Thigh.Upper",), (f"{s}.Thigh.Front",), (f"{s}.Thigh.Rear",)) for s in "RL"]
-                   + [((f"{s}.Shank.Upper",), (f"{s}.Shank.Front",), (f"{s}.Shank.Rear",)) for s in "RL"]
-                   + [((f"{s}.Heel",),) for s in "RL"] + [((f"{s}.Toe.Tip",),) for s in "RL"]),
-    roles={"pelvis_front": ("L.ASIS", "R.ASIS"), "pelvis_back": ("V.Sacral",),
-           "heel_l": ("L.Heel",), "toe_l": ("L.Toe.Tip",), "heel_r": ("R.Heel",), "toe_r": ("R.Toe.Tip",),
-           "head": ("Top.Head", "R.Temple", "L.Temple", "Sternum", "R.Acromium", "L.Acromium")},
-)
+    def spell(label: str) -> str | None:
+        up = label.upper()
+        flat = re.sub(r"[^A-Z0-9]", "", up)
+        if flat in to_central:
+            return to_central[flat]
+        for word, side in words:
+            for rest in (flat[len(word):] if flat.startswith(word) else None,
+                         flat[:-len(word)] if flat.endswith(word) and re.search(r"[^A-Z0-9]" + word + "$", up) else None):
+                if rest and rest in to_base:
+                    return fmt.format(side=side, name=to_base[rest])
+        return None
 
-#: Anatomical landmarks (ISB-style sets of any vendor, with or without clusters): the canonical base name of
-#: each landmark and its usual spellings (upper case, separators removed). Canonical names are Plug-in
-#: Gait's where Plug-in Gait has the landmark (LASI, LKNE, LANK, LHEE, LTOE = 2nd metatarsal head, ...),
-#: so the built-in model and its tables serve both sets.
-_ANATOMICAL_SPELLINGS: dict[str, tuple[str, ...]] = {
-    "ASI": ("ASIS", "ASI", "ANTSUPILIACSPINE"),
-    "PSI": ("PSIS", "PSI", "POSTSUPILIACSPINE"),
-    "KNE": ("KNEE", "KNE", "KNEELAT", "KNEELATERAL", "LATKNEE", "LATERALKNEE", "LFE", "FLE", "LATEPICONDYLE",
-            "LATERALEPICONDYLE", "LEPI"),
-    "MKN": ("KNEEMED", "KNEEMEDIAL", "MEDKNEE", "MEDIALKNEE", "MKN", "KNM", "MFE", "FME", "MEDEPICONDYLE",
-            "MEDIALEPICONDYLE", "MEPI"),
-    "ANK": ("ANKLE", "ANK", "ANKLELAT", "ANKLELATERAL", "LATANKLE", "LATERALANKLE", "LMAL", "LM", "FAL",
-            "LATMALLEOLUS", "LATERALMALLEOLUS"),
-    "MMA": ("ANKLEMED", "ANKLEMEDIAL", "MEDANKLE", "MEDIALANKLE", "MMAL", "MM", "MMA", "TAM", "MEDMALLEOLUS",
-            "MEDIALMALLEOLUS"),
-    "HEE": ("HEEL", "HEE", "CAL", "CALC", "CALCANEUS", "FCC"),
-    "TOE": ("TOE", "MT2", "MET2", "MTH2", "SMH", "M2"),
-    "MT1": ("MT1", "MET1", "MTH1", "FMH", "M1"),
-    "MT5": ("MT5", "MET5", "MTH5", "VMH", "M5"),
-    "GTR": ("GTR", "TROCH", "TROCHANTER", "GREATERTROCHANTER", "GT", "FTC"),
-    "ILC": ("ILIAC", "ILIACCREST", "ILC", "IC", "CREST"),
-    "TT": ("TT", "TIBTUB", "TIBIALTUBEROSITY", "TTC"),
-    "FH": ("FH", "HF", "FIBHEAD", "FIBULAHEAD", "FIBULARHEAD"),
-}
-_ANATOMICAL_CENTRAL: dict[str, tuple[str, ...]] = {"SACR": ("SACRUM", "SACR", "SACRAL", "VSACRAL", "MPSIS")}
-_SPELLING_TO_BASE = {sp: base for base, sps in _ANATOMICAL_SPELLINGS.items() for sp in sps}
-_CENTRAL_TO_NAME = {sp: name for name, sps in _ANATOMICAL_CENTRAL.items() for sp in sps}
-_SIDE_WORDS = (("LEFT", "L"), ("RIGHT", "R"), ("L", "L"), ("R", "R"))
+    return spell
 
 
-def _anatomical_name(label: str) -> str | None:
-    """``L.ASIS``, ``L_ASIS``, ``LASIS``, ``l_asis``, ``Left ASIS``, ``ASIS_L``, ``R.Knee.Medial`` -> LASI, RMKN;
-    ``SACRUM``, ``V.Sacral`` -> SACR; anything else None."""
-    up = label.upper()
-    flat = re.sub(r"[^A-Z0-9]", "", up)
-    if flat in _CENTRAL_TO_NAME:
-        return _CENTRAL_TO_NAME[flat]
-    for word, side in _SIDE_WORDS:
-        for rest in (flat[len(word):] if flat.startswith(word) else None,
-                     flat[:-len(word)] if flat.endswith(word) and re.search(r"[^A-Z0-9]" + word + "$", up) else None):
-            if rest and rest in _SPELLING_TO_BASE:
-                return side + _SPELLING_TO_BASE[rest]
-    return None
+def load_marker_set(path: str | Path) -> MarkerSet:
+    """A marker-set table (YAML): ``name``; canonical names from ``bilateral`` (formatted by ``name_format``
+    with each of ``sides``) and ``central``, or from ``spellings`` (landmark -> its spellings) and
+    ``central_spellings``; ``aliases`` {lab name: canonical}; ``required`` (alternatives, each a '+'-joined
+    group); ``roles`` (pelvis_front, pelvis_back, heel_l, toe_l, heel_r, toe_r, head: canonical names);
+    ``keep_unknown`` (keep labels the set does not name). A table that is not one -> :class:`InputError`."""
+    import yaml
+
+    path = Path(path)
+    fix = "fix the table (see gaitmimic/markers/sets/*.yaml for the format)"
+    try:
+        table = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(path, f"cannot read the marker-set table ({exc})", fix) from exc
+    if not isinstance(table, dict) or not isinstance(table.get("name"), str):
+        raise InputError(path, "a marker-set table is a YAML mapping with a 'name'", fix)
+    sides, fmt = [str(x) for x in table.get("sides", ["L", "R"])], str(table.get("name_format", "{side}{name}"))
+    spellings = {str(k): [str(x) for x in v] for k, v in (table.get("spellings") or {}).items()}
+    central = {str(k): [str(x) for x in v] for k, v in (table.get("central_spellings") or {}).items()}
+    bilateral = [str(n) for n in table.get("bilateral") or []] + list(spellings)
+    canonical = [fmt.format(side=s, name=n) for s in sides for n in bilateral]
+    canonical += [str(n) for n in table.get("central") or []] + list(central)
+    if not canonical:
+        raise InputError(path, "the marker-set table names no markers (bilateral, central or spellings)", fix)
+    names = set(canonical)
+    aliases = {str(k): str(v) for k, v in (table.get("aliases") or {}).items()}
+    required = tuple(tuple(tuple(str(alt).split("+")) for alt in entry) for entry in table.get("required") or [])
+    roles = {str(k): tuple(str(n) for n in v or []) for k, v in (table.get("roles") or {}).items()}
+    missing_roles = [r for r in ROLES if not roles.get(r)]
+    if missing_roles:
+        raise InputError(path, f"the marker-set table gives no markers for the roles {', '.join(missing_roles)}", fix)
+    used = [n for entry in required for alt in entry for n in alt] + [n for v in roles.values() for n in v] + list(aliases.values())
+    unknown = sorted(set(used) - names)
+    if unknown:
+        raise InputError(path, f"the marker-set table's required markers, roles or aliases name markers it does not "
+                         f"define: {', '.join(unknown)}", fix)
+    spell = _speller(spellings, central, sides, fmt) if spellings or central else None
+    return MarkerSet(name=table["name"], canonical=tuple(canonical), aliases=aliases, required=required, roles=roles,
+                     spell=spell, keep_unknown=bool(table.get("keep_unknown", False)))
 
 
-def _lr_base(*bases: str) -> list[str]:
-    return [s + b for s in ("L", "R") for b in bases]
-
-
-ANATOMICAL = MarkerSet(
-    name="anatomical",
-    canonical=tuple(_lr_base(*_ANATOMICAL_SPELLINGS) + list(_ANATOMICAL_CENTRAL)),
-    required=(
-        (("LASI",),), (("RASI",),), (("LPSI", "RPSI"), ("SACR",)),
-        (("LHEE",),), (("LTOE",), ("LMT1",), ("LMT5",)), (("RHEE",),), (("RTOE",), ("RMT1",), ("RMT5",)),
-    ),
-    roles={"pelvis_front": ("LASI", "RASI"), "pelvis_back": ("LPSI", "RPSI", "SACR"),
-           "heel_l": ("LHEE",), "toe_l": ("LTOE", "LMT1", "LMT5"), "heel_r": ("RHEE",), "toe_r": ("RTOE", "RMT1", "RMT5"),
-           "head": ()},
-    spell=_anatomical_name,
-    keep_unknown=True,
-)
-
-MARKER_SETS: dict[str, MarkerSet] = {s.name: s for s in (PLUGIN_GAIT, OPENSIM_GAIT2354, ANATOMICAL)}
+MARKER_SETS: dict[str, MarkerSet] = {name: load_marker_set(_SETS_DIR / f"{name}.yaml") for name in BUILTIN_TABLES}
+ANATOMICAL = MARKER_SETS["anatomical"]
 
 
 def canonical_name(label: str, mset: MarkerSet, overrides: dict[str, str | None] | None = None) -> str | None:
@@ -182,23 +159,28 @@ def _resolve(label: str, mset: MarkerSet, overrides: dict[str, str | None]) -> s
 
 
 def detect_marker_set(labels: list[str], overrides: dict[str, str | None] | None = None,
-                      path: str | Path | None = None) -> MarkerSet:
-    """The built-in set matching the most ``labels``; :class:`InputError` when none matches 4 names."""
+                      path: str | Path | None = None, tables: Sequence[MarkerSet] = ()) -> MarkerSet:
+    """The set matching the most ``labels``, among ``tables`` (a user's own, first) and the built-in ones;
+    :class:`InputError` when none matches 4 names."""
     overrides = overrides or {}
-    scores = {name: len({_resolve(lab, s, overrides) for lab in labels} - {None}) for name, s in MARKER_SETS.items()}
-    # a tie goes to the set listed first (Plug-in Gait, then OpenSim's, then the anatomical landmarks)
+    candidates = {s.name: s for s in tables}
+    candidates.update({n: s for n, s in MARKER_SETS.items() if n not in candidates})
+    scores = {name: len({_resolve(lab, s, overrides) for lab in labels} - {None}) for name, s in candidates.items()}
+    # a tie goes to the set listed first (a user's table, Plug-in Gait, OpenSim's, the anatomical landmarks)
     best = max(scores, key=scores.get)
     if scores[best] < 4:
         raise InputError(path, f"marker names {labels[:12]}... match no known marker set "
                                f"(matches: {scores})",
                          "add lab_to_model_markers in data/<subject>/subject.yaml mapping your names to Plug-in Gait "
-                         "names, or set markers.marker_set in config")
-    return MARKER_SETS[best]
+                         "names, put your own marker-set table in data/<subject>/marker_set.yaml, or set "
+                         "markers.marker_set in config")
+    return candidates[best]
 
 
 def map_markers(trial: MarkerTrial, marker_set: str = "auto", overrides: dict[str, str | None] | None = None,
-                ) -> tuple[MarkerTrial, MarkerSet]:
-    """Keep and rename the markers of ``trial`` to the canonical names of its marker set.
+                tables: Sequence[MarkerSet] = ()) -> tuple[MarkerTrial, MarkerSet]:
+    """Keep and rename the markers of ``trial`` to the canonical names of its marker set: ``marker_set`` auto
+    (detected among ``tables`` and the built-in sets), a built-in set's name, or a table's path (.yaml).
 
     Returns ``(mapped_trial, marker_set)``. Labels in canonical order of first appearance in the trial.
     Raises :class:`InputError` naming the file and the missing required markers. A required marker that
@@ -207,10 +189,13 @@ def map_markers(trial: MarkerTrial, marker_set: str = "auto", overrides: dict[st
     overrides = dict(overrides or {})
     path = trial.source
     if marker_set == "auto":
-        mset = detect_marker_set(trial.labels, overrides, path)
+        mset = detect_marker_set(trial.labels, overrides, path, tables)
+    elif str(marker_set).lower().endswith((".yaml", ".yml")):
+        mset = load_marker_set(marker_set)
     else:
         if marker_set not in MARKER_SETS:
-            raise InputError(path, f"unknown marker set {marker_set!r}", f"use one of auto, {', '.join(MARKER_SETS)}")
+            raise InputError(path, f"unknown marker set {marker_set!r}",
+                             f"use one of auto, {', '.join(MARKER_SETS)}, or the path of a marker-set table (.yaml)")
         mset = MARKER_SETS[marker_set]
     src, dst = [], []
     for lab in trial.labels:

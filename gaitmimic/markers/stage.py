@@ -21,6 +21,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,7 @@ from gaitmimic.io.trc import read_trc, write_trc
 from gaitmimic.markers.events import detect_events, events_dataframe, treadmill_state
 from gaitmimic.markers.filtering import filter_markers
 from gaitmimic.markers.gaps import fill_gaps
-from gaitmimic.markers.marker_sets import MarkerSet, canonical_name, map_markers, role_markers
+from gaitmimic.markers.marker_sets import MarkerSet, canonical_name, load_marker_set, map_markers, role_markers
 from gaitmimic.markers.orientation import Orientation, apply_orientation, detect_orientation
 from gaitmimic.markers.qc_plots import plot_marker_heights
 
@@ -80,15 +81,31 @@ def _landmarks(trial: MarkerTrial, mset: MarkerSet):
     return r("pelvis_front"), r("pelvis_back"), [r("heel_l"), r("toe_l"), r("heel_r"), r("toe_r")], r("head")
 
 
+def pelvis_centre(front: np.ndarray, back: np.ndarray) -> np.ndarray:
+    """The pelvis centre (n, 3): the mid-point of the front (ASIS) and back (PSIS/sacrum) markers' means, and
+    where one group is missing, the other shifted by half their median offset, so that a gap in the ASIS does
+    not make the centre jump by the pelvis depth (which the kinematic events would read as a step)."""
+    both = np.all(np.isfinite(front), axis=1) & np.all(np.isfinite(back), axis=1)
+    offset = np.median(front[both] - back[both], axis=0) if both.any() else np.zeros(3)
+    centre = 0.5 * (front + back)
+    only_front = np.all(np.isfinite(front), axis=1) & ~both
+    only_back = np.all(np.isfinite(back), axis=1) & ~both
+    centre[only_front] = front[only_front] - 0.5 * offset
+    centre[only_back] = back[only_back] + 0.5 * offset
+    return centre
+
+
 def _lab_to_model(subject_info: dict) -> dict:
     """subject.yaml's ``lab_to_model_markers`` (lab name -> marker-set name; empty when not given)."""
     return dict(subject_info.get("lab_to_model_markers") or {})
 
 
-def prepare_trial(raw: MarkerTrial, markers, subject_info: dict, is_static: bool) -> PreparedTrial:
+def prepare_trial(raw: MarkerTrial, markers, subject_info: dict, is_static: bool,
+                  tables: Sequence[MarkerSet] = ()) -> PreparedTrial:
     """read -> map -> fill gaps -> filter -> rotate (no files). ``markers``: the ``markers`` settings;
-    ``subject_info``: the optional subject.yaml keys (see the module docstring)."""
-    mapped, mset = map_markers(raw, markers.marker_set, _lab_to_model(subject_info))
+    ``subject_info``: the optional subject.yaml keys (see the module docstring); ``tables``: a lab's own
+    marker-set tables, candidates of the detection."""
+    mapped, mset = map_markers(raw, markers.marker_set, _lab_to_model(subject_info), tables)
     max_gap = int(round(float(markers.max_gap_s) * mapped.rate_hz))
     filled, gaps = fill_gaps(mapped.xyz_m, mapped.labels, max_gap)
     filtered = filter_markers(filled, mapped.rate_hz, markers.filter) if mapped.n_frames > 1 else filled
@@ -98,7 +115,7 @@ def prepare_trial(raw: MarkerTrial, markers, subject_info: dict, is_static: bool
     clean = lab.with_xyz(apply_orientation(lab.xyz_m, orient))
     rotated_raw = mapped.with_xyz(apply_orientation(mapped.xyz_m, orient))
     pf, pb, feet, _ = _landmarks(clean, mset)
-    pelvis = np.nanmean(np.stack([pf, pb]), axis=0) if not is_static else pf
+    pelvis = pelvis_centre(pf, pb) if not is_static else pf
     height = float(np.nanmedian(pelvis[:, 1]) - np.nanmedian(np.concatenate([f[:, 1] for f in feet])))
     if not 0.3 < height < 2.0:
         raise InputError(raw.source, f"the pelvis is {height:.3g} m above the feet after unit conversion, not a "
@@ -118,7 +135,7 @@ def prepare_trial(raw: MarkerTrial, markers, subject_info: dict, is_static: bool
 def _events_table(p: PreparedTrial, events) -> pd.DataFrame:
     """The events table of a prepared (dynamic) trial; ``events``: the ``events`` settings."""
     pf, pb, feet, _ = _landmarks(p.clean, p.marker_set)
-    pelvis = np.nanmean(np.stack([pf, pb]), axis=0)
+    pelvis = pelvis_centre(pf, pb)
     lab_heels = {"left": role_markers(p.lab_filled, p.marker_set, "heel_l"),
                  "right": role_markers(p.lab_filled, p.marker_set, "heel_r")}
     ev = detect_events(events, p.clean.rate_hz, p.clean.n_frames,
@@ -132,7 +149,7 @@ def _report(p: PreparedTrial, is_static: bool, events: pd.DataFrame | None, over
     return {
         "source": str(p.raw.source) if p.raw.source else None,
         "static": bool(is_static),
-        "marker_set": p.marker_set.name,
+        "marker_set": p.marker_set.name,   # the detected (or configured) table
         "rate_hz": p.clean.rate_hz,
         "first_frame": p.clean.first_frame,
         "n_frames": p.clean.n_frames,
@@ -163,17 +180,19 @@ def _qc_names(mset: MarkerSet, labels: list[str]) -> list[str]:
 
 def process_trial(raw_path: str | Path, out_trc: str | Path, out_events_csv: str | Path | None,
                   out_json: str | Path, out_qc_png: str | Path | None, markers, events, subject_info: dict | None,
-                  is_static: bool, grf_path: str | Path | None = None) -> dict:
+                  is_static: bool, grf_path: str | Path | None = None,
+                  marker_tables: Sequence[str | Path] = ()) -> dict:
     """Run the whole marker stage on one trial; returns the JSON report (also written to ``out_json``).
 
     ``markers``/``events``: the settings sections of those names. ``grf_path``: the trial's OpenSim GRF .mot
-    (``<trial>_grf.mot`` beside a TRC), whose forces give force-plate events. The QC plot shows events
+    (``<trial>_grf.mot`` beside a TRC), whose forces give force-plate events. ``marker_tables``: a lab's own
+    marker-set tables (``data/<subject>/marker_set.yaml``). The QC plot shows events
     whenever the trial is dynamic, even when ``out_events_csv`` is None. A static trial's events file has the columns
     and no rows (a standing subject has no gait events).
     """
     subject_info = subject_info or {}
     raw = read_raw(raw_path, grf_path)
-    p = prepare_trial(raw, markers, subject_info, is_static)
+    p = prepare_trial(raw, markers, subject_info, is_static, [load_marker_set(t) for t in marker_tables])
     table = None if is_static else _events_table(p, events)
     report = _report(p, is_static, table, _lab_to_model(subject_info))
     with contextlib.ExitStack() as stack:

@@ -13,7 +13,8 @@ and the code version (git) each row was trained with.
 
 The subjects are prepared by the workflow itself (``snakemake retarget_all``) in ``--work``: the demo
 (data/demo01), BTK BELT_C, ANTO_M (the -Hole pair) and the lower-body subject (PiG_*3_FF) from
-../shared/data/btk-plugingait, and OpenSim's tutorial subject01 (its gait2354 model). A row whose result
+../shared/data/btk-plugingait, OpenSim's tutorial subject01 (its gait2354 model), and the Qualisys hybrid
+subject (anatomical markers and thigh/shank clusters, five 240 Hz walks; no marker map). A row whose result
 JSON exists is not run again (delete it to rerun); a trained policy is reused.
 
     .venv/bin/python bench/subjects.py [--reference trials|mean_cycle] [--seeds 0 1] [--subjects beltc ...]
@@ -51,6 +52,8 @@ SUBJECTS = {
     "antom": ("pig", [SHARED / "btk-plugingait" / f"PiG_{k}-FlatFoot-Hole.c3d" for k in ("Calibration", "Motion")]),
     "pig3": ("pig", [SHARED / "btk-plugingait" / f"PiG_{k}3_FF.c3d" for k in ("Calibration", "Motion")]),
     "tutorial": ("tutorial", [SHARED / "opensim-tutorial5" / f"subject01_{k}.trc" for k in ("static", "walk1")]),
+    "qualisys": ("qualisys", [SHARED / "qualisys-clusters" / f for f in
+                              ["Standing_Hybrid_1.c3d"] + [f"Walking_Hybrid_1_{i}.c3d" for i in range(1, 6)]]),
 }
 GROUP_CONFIG = {"tutorial": {"model": {"generic": str(SHARED / "opensim-tutorial5" / "gait2354_simbody.osim"),
                                        "marker_set": str(SHARED / "opensim-tutorial5" / "gait2354_Scale_MarkerSet.xml")}}}

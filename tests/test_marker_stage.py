@@ -207,3 +207,19 @@ def test_demo_subject(repo_root, tmp_path):
                           settings.section("markers"), settings.section("events"), {}, True)
     R_s = np.array(rep_s["orientation"]["rotation_lab_to_opensim"])
     assert np.allclose(R_s, lab_from_os.T, atol=2e-3)  # static: same lab, same facing as the walk
+
+
+def test_the_pelvis_centre_keeps_its_place_through_a_gap_in_the_asis():
+    """Walking along X with the ASIS 0.2 m ahead of the sacrum: where the ASIS are missing, the centre is the
+    sacrum moved forward by half that offset, not the sacrum itself (a 0.1 m step the events would read)."""
+    from gaitmimic.markers.stage import pelvis_centre
+
+    t = np.arange(100) / 100
+    back = np.stack([1.2 * t, np.full(100, 0.95), np.zeros(100)], axis=1)
+    front = back + np.array([0.2, 0.03, 0.0])
+    front[40:60] = np.nan
+    centre = pelvis_centre(front, back)
+    expected = back + np.array([0.1, 0.015, 0.0])
+    assert np.allclose(centre, expected, atol=1e-12)
+    only_back = pelvis_centre(np.full_like(front, np.nan), back)     # never both: no offset known
+    assert np.allclose(only_back, back)

@@ -27,6 +27,8 @@ Sources (``events.source``)
     and height above the sole do not matter. On the real walks the rule moves Zeni toe offs by at most
     1 frame, except one annotated toe off without a force plate (PiG_Motion-FlatFoot-Full, left, frame
     118, toe marker already 43 mm up at the annotation), which it puts 5 frames earlier.
+  A strike with the heel marker more than ``max_strike_height_m`` above its stance level (5th-percentile
+  height) is dropped: a Zeni peak in swing, where the pelvis reference is broken at a trial's edge.
 - ``auto``: force-plate events first, then C3D events, then kinematic events, each added only where no
   event of the same side and kind from a preferred source lies within ``merge_window_s``.
 
@@ -153,6 +155,9 @@ def kinematic_events(feet: dict[str, tuple[np.ndarray, np.ndarray]], pelvis: np.
         if kinematic.refine:
             hs = [_refine_strike(heel, f, rate_hz, window_s) for f in hs]
             to = [_refine_toe_off(toe, f, rate_hz, window_s, rise_m) for f in to]
+        if np.isfinite(heel[:, 1]).any():   # no strike with the heel in the air
+            stance = np.nanpercentile(heel[:, 1], 5)
+            hs = [f for f in hs if not heel[f, 1] - stance > float(kinematic.max_strike_height_m)]
         out += [GaitEvent(side, "heel_strike", int(f), "kinematic") for f in hs]
         out += [GaitEvent(side, "toe_off", int(f), "kinematic") for f in to]
     return sorted(out, key=lambda e: e.frame)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -146,30 +146,26 @@ def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_repor
     return report
 
 
-def _attached_markers(names: list[str]) -> list[str]:
-    """The markers of ``names`` that neither the built-in model nor any known marker set names: those the
-    scale stage attached (a lab's clusters and extra markers)."""
+def _lab_markers(names: Sequence[str], model_markers: Sequence[str] = ()) -> list[str]:
+    """The markers of ``names`` that neither the built-in model, ``model_markers`` nor any built-in marker set
+    names: a lab's clusters and extra markers (kept by the marker stage for the anatomical set, attached by
+    the scale stage)."""
     from gaitmimic.markers.marker_sets import MARKER_SETS
     from gaitmimic.opensim.model.plugin_gait_markers import MODEL_MARKERS
 
-    known = set(MODEL_MARKERS).union(*(s.canonical for s in MARKER_SETS.values()))
+    known = set(MODEL_MARKERS).union(model_markers, *(s.canonical for s in MARKER_SETS.values()))
     return [m for m in names if m not in known]
 
 
 def _extra_marker_positions(standing, model_markers: list[str], placement_range) -> dict[str, np.ndarray]:
-    """Mean static positions over ``placement_range`` of the markers that are in the data but neither in the
-    model nor a name of any known marker set: a lab's clusters and extra markers (kept by the marker stage
-    for the anatomical set). Markers without a sample in that window are left out."""
-    from gaitmimic.markers.marker_sets import MARKER_SETS
-
-    known = set(model_markers).union(*(s.canonical for s in MARKER_SETS.values()))
+    """Mean static positions over ``placement_range`` of :func:`_lab_markers` in the static data; markers
+    without a sample in that window are left out."""
     start, stop = time_window(standing.times_s, *placement_range)
     out = {}
-    for label in standing.trial.labels:
-        if label not in known:
-            xyz = standing.trial.marker(label)[start:stop]
-            if np.isfinite(xyz).all(axis=1).any():
-                out[label] = np.nanmean(xyz, axis=0)
+    for label in _lab_markers(standing.trial.labels, model_markers):
+        xyz = standing.trial.marker(label)[start:stop]
+        if np.isfinite(xyz).all(axis=1).any():
+            out[label] = np.nanmean(xyz, axis=0)
     return out
 
 
@@ -198,7 +194,7 @@ def run_ik(model_osim: str | Path, trc: str | Path, out_mot: str | Path, out_sum
         weights = {m: w for m, w in marker_sets.marker_weights(markers, kind, ik.marker_weights).items() if w > 0}
         min_markers = max(3, math.ceil(ik.min_marker_fraction * len(weights)))
         # markers the scale stage attached to the built-in model (a lab's clusters) must still ride their segment
-        clusters = ikm.check_clusters(osim_model, data, _attached_markers(markers), Path(trc)) \
+        clusters = ikm.check_clusters(osim_model, data, _lab_markers(markers), Path(trc)) \
             if kind in ("plugin_gait", "anatomical") else {}
 
         trial = data.select(list(weights))

@@ -48,3 +48,10 @@ def gait_numbers(mot: Path) -> dict[str, float]:
         out[f"knee_peak_flexion_{s}"] = float(-np.min(c[f"knee_angle_{s}"]))
         out[f"hip_flexion_range_{s}"] = float(np.ptp(c[f"hip_flexion_{s}"]))
     return out
+
+
+def angle_rmse(ref_mot: Path, mot: Path, names) -> dict[str, float]:
+    """RMSE (deg) of each coordinate of ``names`` in ``mot`` against ``ref_mot`` (:func:`rmse_deg`)."""
+    t_ref, ref = mot_columns(ref_mot)
+    t, x = mot_columns(mot)
+    return {c: rmse_deg(t_ref, ref[c], t, x[c]) for c in names}

@@ -14,7 +14,7 @@ from gaitmimic.opensim.runtime import load_model
 from gaitmimic.opensim.stage import run_ik, scale_subject
 from gaitmimic.opensim.trials import select_time
 
-from _opensim_cases import marker_stage_trc, mot_columns, rmse_deg
+from _opensim_cases import angle_rmse, marker_stage_trc
 
 ANGLES = [f"{j}_{s}" for s in ("r", "l") for j in ("hip_flexion", "hip_adduction", "hip_rotation", "knee_angle", "ankle_angle")]
 ANGLES += ["pelvis_tilt", "pelvis_list", "pelvis_rotation"]   # the ISB pelvis frame, calibrated on the static
@@ -81,10 +81,8 @@ def test_ik_recovers_the_generator_angles(demo):
     assert abs(report["pelvis_frame_tilt_correction_deg"]) < 1.0, report["pelvis_frame_tilt_correction_deg"]
     summary = run_ik(osim, walk, out / "walk01.mot", out / "walk01_ik_summary.json", model=settings.section("model"),
                      ik=settings.section("ik"), log_file=out / "opensim.log")
-    t_ref, ref = mot_columns(folder / "walk01_truth.mot")
-    t, x = mot_columns(out / "walk01.mot")
-    errors = {c: rmse_deg(t_ref, ref[c], t, x[c]) for c in ANGLES}
-    print(f"\ndemo01 IK ({len(t)} frames): marker RMS median {summary['marker_rms_m']['median'] * 1000:.2f} mm; "
+    errors = angle_rmse(folder / "walk01_truth.mot", out / "walk01.mot", ANGLES)
+    print(f"\ndemo01 IK ({summary['n_frames']} frames): marker RMS median {summary['marker_rms_m']['median'] * 1000:.2f} mm; "
           "RMSE vs truth (deg): " + ", ".join(f"{c} {e:.2f}" for c, e in errors.items()))
     assert max(errors.values()) < 2.0
     assert summary["marker_rms_m"]["median"] < 0.005       # 1 mm noise per axis

@@ -14,7 +14,7 @@ from gaitmimic.io.trc import read_trc, write_trc
 from gaitmimic.opensim.stage import run_ik, scale_subject
 from gaitmimic.opensim.trials import select_time
 
-from _opensim_cases import marker_stage_trc, mot_columns, rmse_deg
+from _opensim_cases import angle_rmse, marker_stage_trc
 
 ANGLES = [f"{j}_{s}" for s in ("r", "l") for j in ("hip_flexion", "hip_adduction", "knee_angle", "ankle_angle")]
 IK_SECONDS = 2.5
@@ -40,9 +40,7 @@ def test_the_demo_in_another_marker_set_recovers_its_angles(tmp_path, export, de
                            height_m=info["height_m"], model=model, scale=settings.section("scale"))
     summary = run_ik(out / "s.osim", part, out / "walk.mot", out / "walk_ik_summary.json", model=model,
                      ik=settings.section("ik"))
-    t_ref, ref = mot_columns(folder / "walk01_truth.mot")
-    t, x = mot_columns(out / "walk.mot")
-    errors = {c: rmse_deg(t_ref, ref[c], t, x[c]) for c in ANGLES}
+    errors = angle_rmse(folder / "walk01_truth.mot", out / "walk.mot", ANGLES)
     print(f"\n{export}: static fit {report['static_fit']['rms_m'] * 1000:.1f} mm, attached "
           f"{len(report.get('attached_markers', {}))}, IK marker RMS median {summary['marker_rms_m']['median'] * 1000:.2f} mm; "
           "RMSE vs truth (deg): " + ", ".join(f"{c} {e:.2f}" for c, e in errors.items()))

@@ -18,7 +18,7 @@ from gaitmimic.io.mot import read_mot_arrays
 from gaitmimic.opensim.runtime import import_opensim
 from gaitmimic.opensim.stage import run_ik, scale_subject
 
-from _opensim_cases import mot_columns, rmse_deg
+from _opensim_cases import angle_rmse
 
 COMPARED = ["pelvis_tilt", "pelvis_list", "pelvis_rotation", "hip_flexion_r", "hip_adduction_r", "hip_rotation_r",
             "knee_angle_r", "ankle_angle_r", "hip_flexion_l", "hip_adduction_l", "hip_rotation_l", "knee_angle_l",
@@ -72,9 +72,7 @@ def test_ik_marker_rms_no_worse_than_tutorial(runs):
 
 def test_joint_angles_match_tutorial(runs):
     theirs, ours, _, _ = runs
-    t_ref, ref = mot_columns(theirs / "subject01_walk1_ik.mot")
-    t, x = mot_columns(ours / "walk1.mot")
-    errors = {c: rmse_deg(t_ref, ref[c], t, x[c]) for c in COMPARED}
+    errors = angle_rmse(theirs / "subject01_walk1_ik.mot", ours / "walk1.mot", COMPARED)
     print("\njoint-angle RMSE vs the tutorial (deg): " + ", ".join(f"{c} {e:.3f}" for c, e in errors.items()))
     assert max(errors.values()) < 2.0
 
@@ -99,9 +97,7 @@ def test_our_defaults_on_the_tutorial(runs, shared_data, tmp_path):
                            mass_kg=72.6, height_m=1.8034, model=model, scale=settings.section("scale"))
     summary = run_ik(tmp_path / "s.osim", tut / "subject01_walk1.trc", tmp_path / "w.mot", tmp_path / "w.json", model=model,
                      ik=settings.section("ik"))
-    t_ref, ref = mot_columns(theirs / "subject01_walk1_ik.mot")
-    t, x = mot_columns(tmp_path / "w.mot")
-    errors = {c: rmse_deg(t_ref, ref[c], t, x[c]) for c in COMPARED}
+    errors = angle_rmse(theirs / "subject01_walk1_ik.mot", tmp_path / "w.mot", COMPARED)
     print(f"\ndefaults: femur {report['scale_factors']['femur_r'][0]:.3f} tibia {report['scale_factors']['tibia_r'][0]:.3f} "
           f"(tutorial manual 1.147 / 0.989); IK RMS median {summary['marker_rms_m']['median'] * 100:.3f} cm "
           f"(tutorial settings {tutorial_summary['marker_rms_m']['median'] * 100:.3f} cm); largest angle RMSE vs tutorial "

@@ -92,20 +92,34 @@ def _read_events(params: dict, rate: float, first_frame: int, n_frames: int, pat
     return out
 
 
-def _read_force_plates(path: Path, params: dict) -> list[ForcePlate]:
-    """The plates of ``FORCE_PLATFORM`` through ezc3d's force-platform reader (types 1-4 of the C3D standard:
-    6 channels, Kistler's 8 channels summed, the type-4 calibration matrix applied), forces and moments in the
-    lab frame; none when the group is absent or unreadable (plates are optional: a warning then)."""
+def _open(path: Path, with_plates: bool):
+    """The file through ezc3d, its plates extracted by ezc3d's force-platform reader when ``with_plates``;
+    ``(c3d, plates_read)``. A FORCE_PLATFORM group that reader cannot take (malformed, a plate type it does
+    not know) costs the plates only: a warning, and the file read again without them."""
+    import ezc3d
+
+    if with_plates:
+        try:
+            return ezc3d.c3d(str(path), extract_forceplat_data=True), True
+        except Exception as exc:  # noqa: BLE001 (ezc3d raises RuntimeError/IOError with terse messages)
+            first = exc
+    try:
+        c3d = ezc3d.c3d(str(path), extract_forceplat_data=False)
+    except Exception as exc:
+        raise InputError(path, f"unreadable or truncated C3D ({exc})", "re-export the trial from the capture software") from exc
+    if with_plates:
+        log.warning("%s: FORCE_PLATFORM group unreadable (%s); force plates ignored", path, first)
+    return c3d, False
+
+
+def _read_force_plates(c3d, params: dict, path: Path) -> list[ForcePlate]:
+    """The plates ezc3d's force-platform reader extracted (types 1-4 of the C3D standard: 6 channels,
+    Kistler's 8 channels summed, the type-4 calibration matrix applied), forces and moments in the lab frame;
+    none when ``FORCE_PLATFORM`` declares none."""
     used = int(np.asarray(_param(params, "FORCE_PLATFORM", "USED", [0])).ravel()[0] or 0)
     if used <= 0:
         return []
-    import ezc3d
-
-    try:
-        platforms = ezc3d.c3d(str(path), extract_forceplat_data=True)["data"]["platform"]
-    except Exception as exc:  # malformed FORCE_PLATFORM group, a plate type ezc3d does not know
-        log.warning("%s: FORCE_PLATFORM group unreadable (%s); force plates ignored", path, exc)
-        return []
+    platforms = c3d["data"].get("platform", [])
     types = np.asarray(_param(params, "FORCE_PLATFORM", "TYPE", []), dtype=int).ravel()
     a_rate = float(np.asarray(_param(params, "ANALOG", "RATE", [0])).ravel()[0])
     plates = []
@@ -148,8 +162,6 @@ def read_c3d(path: str | Path, *, with_analogs: bool = True) -> MarkerTrial:
 
     Raises :class:`InputError` for a file that is not a C3D, is truncated, or has no points.
     """
-    import ezc3d
-
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "file not found", "check the path")
@@ -162,10 +174,7 @@ def read_c3d(path: str | Path, *, with_analogs: bool = True) -> MarkerTrial:
         fh.seek((max(head[0], 1) - 1) * 512)
         param_head = fh.read(4)
     expected_bytes = _expected_size(head, param_head)
-    try:
-        c3d = ezc3d.c3d(str(path), extract_forceplat_data=False)
-    except Exception as exc:  # ezc3d raises RuntimeError/IOError with terse messages
-        raise InputError(path, f"unreadable or truncated C3D ({exc})", "re-export the trial from the capture software") from exc
+    c3d, plates_read = _open(path, with_analogs)
     header, params = c3d["header"], c3d["parameters"]
     size = path.stat().st_size
     if expected_bytes is not None:
@@ -207,7 +216,7 @@ def read_c3d(path: str | Path, *, with_analogs: bool = True) -> MarkerTrial:
     xyz = xyz[:, keep, :]
     first_frame = int(header["points"]["first_frame"])
     events = _read_events(params, rate, first_frame, xyz.shape[0], path)
-    plates = _read_force_plates(path, params) if with_analogs else []
+    plates = _read_force_plates(c3d, params, path) if plates_read else []
     return MarkerTrial(labels=labels, xyz_m=xyz, rate_hz=rate, first_frame=first_frame,
                        events=events, force_plates=plates, source=path)
 

@@ -202,6 +202,24 @@ def _nearest_heel(feet_heel_lab: dict[str, np.ndarray], frame: int, point: np.nd
     return side if side is not None and dists[side] <= max_m else None
 
 
+def _contact_events(contacts, feet_heel_lab: dict[str, np.ndarray], up: np.ndarray, n_frames: int) -> list[GaitEvent]:
+    """Gait events of contacts ``(strike frame or None, toe-off frame or None, contact point)``: the side from
+    the heel nearest the point at the strike (the toe off when the contact was under way at the start)."""
+    out = []
+    for on, off, point in contacts:
+        frame = on if on is not None else off
+        if not 0 <= frame < n_frames:
+            continue
+        side = _nearest_heel(feet_heel_lab, frame, point, up)
+        if side is None:
+            continue
+        if on is not None:
+            out.append(GaitEvent(side, "heel_strike", on, "force_plate"))
+        if off is not None and off < n_frames:
+            out.append(GaitEvent(side, "toe_off", off, "force_plate"))
+    return out
+
+
 def force_plate_events(plates: list[ForcePlate], feet_heel_lab: dict[str, np.ndarray], rate_hz: float,
                        n_frames: int, threshold_n: float, min_contact_s: float = 0.1) -> list[GaitEvent]:
     """Contact on/off from each plate's vertical force (lab frame) crossing ``threshold_n`` (N), contacts of
@@ -214,17 +232,10 @@ def force_plate_events(plates: list[ForcePlate], feet_heel_lab: dict[str, np.nda
         norm = np.linalg.norm(normal)
         normal = normal / norm if norm > 0 else np.array([0.0, 0.0, 1.0])
         ratio = plate.rate_hz / rate_hz
-        for on, off in _contacts(plate.force_n @ normal, plate.rate_hz, threshold_n, min_contact_s):
-            frame = int(round((on if on is not None else off) / ratio))
-            if not 0 <= frame < n_frames:
-                continue
-            side = _nearest_heel(feet_heel_lab, frame, plate.centre_m, normal)
-            if side is None:
-                continue
-            if on is not None:
-                out.append(GaitEvent(side, "heel_strike", frame, "force_plate"))
-            if off is not None and int(round(off / ratio)) < n_frames:
-                out.append(GaitEvent(side, "toe_off", int(round(off / ratio)), "force_plate"))
+        to_frame = lambda i: None if i is None else int(round(i / ratio))  # noqa: E731
+        contacts = [(to_frame(on), to_frame(off), plate.centre_m)
+                    for on, off in _contacts(plate.force_n @ normal, plate.rate_hz, threshold_n, min_contact_s)]
+        out += _contact_events(contacts, feet_heel_lab, normal, n_frames)
     return sorted(out, key=lambda e: e.frame)
 
 
@@ -237,23 +248,13 @@ def ground_reaction_events(reactions: list[GroundReaction], feet_heel_lab: dict[
     marker file's time of its stored frame 0."""
     out = []
     for grf in reactions:
-        rate = grf.rate_hz
-        window = max(int(round(0.05 * rate)), 1)
-        for on, off in _contacts(grf.force_n @ grf.up, rate, threshold_n, min_contact_s):
-            at = on if on is not None else off
-            frame = int(round((grf.time_s[at] - start_time_s) * rate_hz))
-            if not 0 <= frame < n_frames:
-                continue
+        window = max(int(round(0.05 * grf.rate_hz)), 1)
+        to_frame = lambda i: None if i is None else int(round((grf.time_s[i] - start_time_s) * rate_hz))  # noqa: E731
+        contacts = []
+        for on, off in _contacts(grf.force_n @ grf.up, grf.rate_hz, threshold_n, min_contact_s):
             loaded = slice(on, on + window) if on is not None else slice(max(off - window, 0), off)
-            side = _nearest_heel(feet_heel_lab, frame, np.nanmedian(grf.point_m[loaded], axis=0), grf.up)
-            if side is None:
-                continue
-            if on is not None:
-                out.append(GaitEvent(side, "heel_strike", frame, "force_plate"))
-            if off is not None:
-                frame_off = int(round((grf.time_s[off] - start_time_s) * rate_hz))
-                if frame_off < n_frames:
-                    out.append(GaitEvent(side, "toe_off", frame_off, "force_plate"))
+            contacts.append((to_frame(on), to_frame(off), np.nanmedian(grf.point_m[loaded], axis=0)))
+        out += _contact_events(contacts, feet_heel_lab, grf.up, n_frames)
     return sorted(out, key=lambda e: e.frame)
 
 

@@ -92,6 +92,12 @@ def static_markers_trc(wildcards):
     return res(wildcards.subject, "markers", f"{static}.trc")
 
 
+def static_markers_report(wildcards):
+    """The marker stage's report of that trial (its marker-set table's bodies, checked and used by scale)."""
+    trc = static_markers_trc(wildcards)
+    return trc[: -len(".trc")] + "_markers.json" if trc else []
+
+
 def subject_events_csvs(wildcards):
     return [res(wildcards.subject, "events", f"{t}.csv") for t in dynamic_trials(wildcards.subject)]
 

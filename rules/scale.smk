@@ -5,6 +5,7 @@
 rule scale:
     input:
         static=static_markers_trc,
+        static_report=static_markers_report,
         standing=scale_standing_trc,
         model_files=opensim_model_files,
         subject_yaml=subject_yaml_or_empty,

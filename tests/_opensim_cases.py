@@ -17,15 +17,16 @@ PIG_SUBJECTS = {
 }
 
 
-def marker_stage_trc(raw: Path, out_dir: Path, is_static: bool) -> Path:
-    """Run the project's marker stage on one raw trial; return the processed TRC (OpenSim frame, m)."""
+def marker_stage_trc(raw: Path, out_dir: Path, is_static: bool, tables=()) -> Path:
+    """Run the project's marker stage on one raw trial (with a lab's marker-set ``tables``); return the
+    processed TRC (OpenSim frame, m). Its report is ``<stem>_markers.json`` beside it."""
     from gaitmimic import settings
     from gaitmimic.markers.stage import process_trial
 
     out = out_dir / f"{raw.stem}.trc"
     if not out.exists():
         process_trial(raw, out, None, out_dir / f"{raw.stem}_markers.json", None, settings.section("markers"),
-                      settings.section("events"), {}, is_static)
+                      settings.section("events"), {}, is_static, marker_tables=tables)
     return out
 
 

@@ -109,7 +109,8 @@ def _schema_keys() -> set[str]:
 
 
 #: `.get(name, literal)` calls whose name is a setting's but whose mapping is not settings.
-NOT_SETTINGS = {("sim/render.py", "fps")}  # imageio's metadata of a written video
+NOT_SETTINGS = {("sim/render.py", "fps"),                   # imageio's metadata of a written video
+                ("markers/marker_sets.py", "markers")}      # a marker-set table's own section, not the config's
 
 
 def _is_literal(node: ast.AST) -> bool:

@@ -261,7 +261,9 @@ def test_coefficients_refit_from_the_tutorial_recording(shared_data):
     shipped = json.loads(COEFFICIENTS_JSON.read_text())
     assert doc["source_contact_phases"] == shipped["source_contact_phases"]
     assert doc["source_contact_phases"]["toe_off"] == pytest.approx(0.65, abs=0.03)
+    # OpenSim's iterative IK solve lands a few thousandths of a degree apart on another machine (up to 0.004 deg
+    # in these coefficients, on every coordinate at once); a changed fit moves them by far more
     for name, coef in shipped["coordinates"].items():
         fresh = doc["coordinates"][name]
         np.testing.assert_allclose(fresh["a"] + fresh["b"] + [fresh["a0"]], coef["a"] + coef["b"] + [coef["a0"]],
-                                   atol=2e-3, err_msg=name)
+                                   atol=1e-2, err_msg=name)

@@ -35,6 +35,20 @@ def test_gait_cycle_figure(tmp_path, ref):
     out = plots.gait_cycle_figure([ref], [r], tmp_path / "gait.png", formats=("png", "svg"))
     assert [p.suffix for p in out] == [".png", ".svg"]
     assert all(p.stat().st_size > 10_000 for p in out)
+    # with the humanoid: the pelvis, hip-rotation and foot-progression panels (the synthetic walk keeps its
+    # torso upright and level, and its hip_z at 0: its hip rotation, read in gait2392's flexion-adduction-rotation
+    # order, is only the cross-talk of 40 deg of flexion with 8 deg of adduction in the humanoid's own order)
+    from gaitmimic.sim.humanoid import load_model
+
+    model = load_model(suite_humanoid_path())
+    segments = plots.reference_cycles(ref, model)
+    for key in ("pelvic_tilt", "pelvic_obliquity", "pelvic_rotation"):
+        assert np.abs(segments[key]).max() < 1e-6, key
+    assert np.abs(ref.qpos[:, 7 + plots.gait.JOINT_INDEX["right_hip_z"]]).max() == 0.0
+    assert 0.2 < np.abs(segments["hip_rotation_r"]).max() < 2.0
+    assert np.ptp(segments["foot_progression_r"]) > 1.0
+    out = plots.gait_cycle_figure([ref], [r], tmp_path / "gait_model.png", model=model)
+    assert out[0].stat().st_size > 10_000
 
 
 def test_learning_curve_ik_and_events(tmp_path):

@@ -96,7 +96,31 @@ def test_a_labs_own_table_is_detected_first_and_maps_its_names(tmp_path):
     assert detect_marker_set(pig, tables=[table]).name == "plugin_gait"
 
 
+def test_a_table_names_each_markers_body_and_landmark(tmp_path):
+    """A ``markers`` section: a bilateral name gives both sides (``{s}`` -> l/r in the body, ``{side}`` in the
+    landmark), any other name (a lab's cluster marker) becomes a marker of the set as written."""
+    from gaitmimic.markers.marker_sets import MARKER_SETS, load_marker_set
+
+    path = tmp_path / "marker_set.yaml"
+    path.write_text(LAB_TABLE + "markers:\n  KNE: {body: 'femur_{s}', bony: true, landmark: '{side} lateral epicondyle'}\n"
+                    "  RTH1: {body: femur_r, landmark: right thigh plate}\n")
+    table = load_marker_set(path)
+    assert table.markers["LKNE"].body == "femur_l" and table.markers["RKNE"].landmark == "right lateral epicondyle"
+    assert table.markers["RKNE"].fixed and not table.markers["RTH1"].fixed and "RTH1" in table.canonical
+    assert table.source == str(path)
+    mapped, _ = map_markers(_trial(["HipFrontL", "HipFrontR", "HipBackL", "HipBackR", "HeelL", "HeelR", "ToeL", "ToeR",
+                                    "RTH1"]), tables=[table])
+    assert "RTH1" in mapped.labels           # a table's own marker is kept (the set has keep_unknown false)
+    pig = MARKER_SETS["plugin_gait"].markers
+    assert (pig["LHEE"].body, pig["LHEE"].fixed, pig["RTHI"].fixed) == ("calcn_l", True, False)
+    anatomical = MARKER_SETS["anatomical"].markers
+    assert anatomical["RMT5"].body == "calcn_r"
+    assert all(anatomical[m] == pig[m] for m in set(anatomical) & set(pig))   # one model: the tables agree
+
+
 @pytest.mark.parametrize("text, problem", [
+    (LAB_TABLE + "markers:\n  KNE: femur\n", "marker KNE of the marker-set table has no body"),
+    (LAB_TABLE + "markers:\n  KNE: {body: 'femur_{x}'}\n", "unknown placeholder"),
     ("- just a list\n", "YAML mapping with a 'name'"),
     ("name: x\nbilateral: [ASI]\nroles: {pelvis_front: [LASI]}\n", "no markers for the roles pelvis_back"),
     (LAB_TABLE.replace("[LPSI+RPSI]", "[LPSI+SACR]"), "do(es)? not define: SACR"),

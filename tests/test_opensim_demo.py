@@ -86,3 +86,10 @@ def test_ik_recovers_the_generator_angles(demo):
           "RMSE vs truth (deg): " + ", ".join(f"{c} {e:.2f}" for c, e in errors.items()))
     assert max(errors.values()) < 2.0
     assert summary["marker_rms_m"]["median"] < 0.005       # 1 mm noise per axis
+    # the .mot says its sign convention in a header line OpenSim's own reader keeps (no '=' in the value)
+    import opensim as osim
+
+    table = osim.TimeSeriesTable(str(out / "walk01.mot"))
+    conventions = table.getTableMetaDataAsString("conventions")
+    assert "knee flexion is -knee_angle" in conventions and "pelvis frame ISB" in conventions
+    assert table.getNumRows() == summary["n_frames"]

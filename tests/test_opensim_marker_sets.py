@@ -84,3 +84,62 @@ def test_a_cluster_marker_swapped_in_a_walk_is_a_clear_error(tmp_path):
     print(f"\n{err.value}")
     assert "R_THIGH_1 on femur_r" in str(err.value) and "R_SHANK_1 on tibia_r" in str(err.value)
     assert str(bad) in str(err.value) and not list(result.iterdir())
+
+
+def _cluster_table(path, bodies: dict[str, str]):
+    """A lab's own table: the anatomical landmarks plus the cluster plates on the bodies ``bodies`` names
+    ({THIGH: body format, SHANK: ...}); without keep_unknown, so only the table's markers are kept."""
+    from gaitmimic.markers.marker_sets import _SETS_DIR
+
+    table = yaml.safe_load((_SETS_DIR / "anatomical.yaml").read_text())
+    table.update(name="lab_clusters", keep_unknown=False)
+    table["markers"].update({f"{s}_{seg}_{i}": {"body": bodies[seg].format(s=s.lower()), "landmark": f"{seg} plate"}
+                             for s in ("L", "R") for seg in ("THIGH", "SHANK") for i in range(1, 5)})
+    path.write_text(yaml.safe_dump(table))
+    return path
+
+
+def test_a_labs_table_places_its_clusters_on_the_bodies_it_names(tmp_path):
+    """The cluster demo with a lab's table naming each plate's body: the marker stage keeps the plates (the
+    table's own markers) and reports their bodies; the scale stage attaches them there (not by the nearest
+    bone); IK recovers the angles. A table naming a body the model lacks, or a model marker on another body,
+    stops the scale stage naming the table, the marker and the body, and writes nothing."""
+    from gaitmimic.demo.generate import generate_demo
+    from gaitmimic.errors import InputError
+
+    folder = tmp_path / "data" / "demo01"
+    generate_demo(folder, marker_set="clusters")
+    table = _cluster_table(folder / "marker_set.yaml", {"THIGH": "femur_{s}", "SHANK": "tibia_{s}"})
+    out = tmp_path / "out"
+    out.mkdir()
+    static = marker_stage_trc(folder / "static01.c3d", out, True, [table])
+    walk = marker_stage_trc(folder / "walk01.c3d", out, False, [table])
+    marker_report = json.loads((out / "static01_markers.json").read_text())
+    assert marker_report["marker_set"] == "lab_clusters" and marker_report["marker_set_table"] == str(table)
+    assert marker_report["marker_bodies"]["R_SHANK_3"] == "tibia_r" and marker_report["marker_bodies"]["LASI"] == "pelvis"
+    model = settings.section("model", {"generic": "builtin"})
+    report = scale_subject(static, out / "s.osim", out / "scale_report.json", subject="s", mass_kg=70.0,
+                           height_m=1.75, model=model, scale=settings.section("scale"),
+                           marker_report=out / "static01_markers.json")
+    attached = report["attached_markers"]
+    assert len(attached) == 16 and all(a["body_from"] == "table" and a["body"] == a["nearest_body"]
+                                       for a in attached.values())
+    part = out / "walk01_part.trc"
+    write_trc(part, select_time(read_trc(walk), -1.0, 1.5))
+    run_ik(out / "s.osim", part, out / "walk.mot", out / "walk_ik_summary.json", model=model, ik=settings.section("ik"))
+    errors = angle_rmse(folder / "walk01_truth.mot", out / "walk.mot", ANGLES)
+    assert max(errors.values()) < 3.0, errors
+
+    bad_report = dict(marker_report, marker_bodies={**marker_report["marker_bodies"], "R_THIGH_2": "thigh_r",
+                                                     "LKNE": "tibia_l"})
+    (out / "bad_markers.json").write_text(json.dumps(bad_report))
+    result = tmp_path / "result"
+    result.mkdir()
+    with pytest.raises(InputError) as err:
+        scale_subject(static, result / "s.osim", result / "scale_report.json", subject="s", mass_kg=70.0,
+                      height_m=1.75, model=model, scale=settings.section("scale"), marker_report=out / "bad_markers.json")
+    print(f"\n{err.value}")
+    message = str(err.value)
+    assert message.startswith(str(table)) and "R_THIGH_2 on thigh_r, a body the model lacks" in message
+    assert "LKNE on tibia_l, where the model's LKNE rides femur_l" in message and "femur_r" in message.split("Fix:")[1]
+    assert not list(result.iterdir())

@@ -149,6 +149,23 @@ def test_sagittal_plane_reference_keeps_flexion_and_drops_the_rest(demo):
                                 demo["events"], cfg=settings.section("retarget", {"planes": "frontal"}))
 
 
+def test_the_humanoid_keeps_the_subjects_pelvis_hip_rotation_and_foot_progression(demo):
+    """The retarget report's segment angles (pelvis, hip rotation, foot progression, read the same way off the
+    humanoid and the subject's OpenSim segments): the 3D reference carries them; the sagittal-plane reference,
+    which drops the frontal and transverse joints, is caught."""
+    err = demo["result"].report["segment_angle_error_deg"]
+    sagittal = pipeline.retarget_trial(demo["osim"], DEMO / "walk01_truth.mot", demo["xml"], demo["events"],
+                                       cfg=settings.section("retarget", {"planes": "sagittal"}))
+    sag = sagittal.report["segment_angle_error_deg"]
+    print({k: (v, sag[k]) for k, v in err.items()})
+    for name in ("pelvic_tilt", "pelvic_obliquity", "pelvic_rotation", "hip_rotation_r", "hip_rotation_l"):
+        assert err[name]["rmse"] < 0.5, name
+    # foot progression in stance (the rigid humanoid foot takes part of the toes' rotation: more in swing)
+    assert err["foot_progression_r"]["stance_rmse"] < 2.0 and err["foot_progression_l"]["stance_rmse"] < 2.0
+    assert sag["hip_rotation_r"]["rmse"] > 2.0 and sag["pelvic_obliquity"]["rmse"] > 1.0
+    assert sag["foot_progression_r"]["stance_rmse"] > 2.0
+
+
 def test_foot_contact_events_match_the_demo_truth_and_the_report_says_so(demo):
     """The one event rule (foot-floor contact, gaitmimic.sim.contact) on the retargeted demo humanoid against the
     demo's true events; the retarget report carries the same comparison (issue 21)."""

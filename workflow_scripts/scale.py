@@ -21,4 +21,5 @@ with job(snakemake, capture_fds=True):  # noqa: F821 (snakemake is injected)
         scale=settings.section("scale", snakemake.params.scale),  # noqa: F821
         standing_trc=snakemake.input.standing or None,  # noqa: F821
         standing_window_s=info["standing_window_s"],
+        marker_report=snakemake.input.static_report or None,  # noqa: F821
     )

@@ -11,6 +11,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from gaitmimic.sim.humanoid import JOINT_NAMES
+from gaitmimic.sim.segment_angles import SEGMENT_ANGLES, humanoid_segment_rotations, segment_angles_deg
 
 #: Index of each hinge joint in ``qpos[7:]``.
 JOINT_INDEX = {name: i for i, name in enumerate(JOINT_NAMES)}
@@ -125,11 +126,13 @@ def gait_cycle_metrics(model, pairs: list[tuple[np.ndarray, np.ndarray]]) -> dic
     over complete cycles), the heel-strike timing error (each simulated heel strike against the reference's
     nearest one of the same side, % of the reference cycle; mean absolute and mean signed, + = late), and the
     RMSE (deg) between the mean cycle-normalized curves of :data:`CYCLE_ANGLES` (cycles from right heel strike
-    to right heel strike). NaN where no complete cycle was simulated.
+    to right heel strike), and of the segment angles (:data:`~gaitmimic.sim.segment_angles.SEGMENT_ANGLES`: pelvis,
+    hip rotation, foot progression; ``cycle_rmse_segment_deg``). NaN where no complete cycle was simulated.
     """
     share = {k: [] for k in ("sim_r", "sim_l", "ref_r", "ref_l")}
     timing: list[float] = []
-    curves: dict[str, dict[str, list]] = {"sim": {a: [] for a in CYCLE_ANGLES}, "ref": {a: [] for a in CYCLE_ANGLES}}
+    compared = CYCLE_ANGLES + SEGMENT_ANGLES
+    curves: dict[str, dict[str, list]] = {"sim": {a: [] for a in compared}, "ref": {a: [] for a in compared}}
     n_cycles = 0
     for sim_q, ref_q in pairs:
         if len(sim_q) < 3:
@@ -150,16 +153,17 @@ def gait_cycle_metrics(model, pairs: list[tuple[np.ndarray, np.ndarray]]) -> dic
             strikes = cyc[who]["r"][1]
             if len(strikes) < 2:
                 continue
-            angles = clinical_angles_deg(q)
-            for a in CYCLE_ANGLES:
+            angles = {**clinical_angles_deg(q), **segment_angles_deg(humanoid_segment_rotations(model, q))}
+            for a in compared:
                 curves[who][a].append(normalize_cycles(angles[a], strikes))
             n_cycles += (len(strikes) - 1) if who == "sim" else 0
     pct = lambda v: 100.0 * float(np.mean(v)) if v else float("nan")  # noqa: E731
     rmse = {}
-    for a in CYCLE_ANGLES:
+    for a in compared:
         sim_c = np.concatenate(curves["sim"][a]) if curves["sim"][a] else np.zeros((0, 101))
         ref_c = np.concatenate(curves["ref"][a]) if curves["ref"][a] else np.zeros((0, 101))
         rmse[a] = float(np.sqrt(np.mean((sim_c.mean(0) - ref_c.mean(0)) ** 2))) if len(sim_c) and len(ref_c) else float("nan")
+    segment_rmse = {a: rmse.pop(a) for a in SEGMENT_ANGLES}
     finite = [v for v in rmse.values() if np.isfinite(v)]
     out = {
         "simulated_cycles": int(n_cycles),
@@ -168,6 +172,7 @@ def gait_cycle_metrics(model, pairs: list[tuple[np.ndarray, np.ndarray]]) -> dic
         "heel_strike_timing_error_pct": float(np.mean(np.abs(timing))) if timing else float("nan"),
         "heel_strike_timing_bias_pct": float(np.mean(timing)) if timing else float("nan"),
         "cycle_rmse_deg": rmse,
+        "cycle_rmse_segment_deg": segment_rmse,
         "cycle_rmse_sagittal_deg": float(np.sqrt(np.mean(np.square(finite)))) if len(finite) == len(rmse) else float("nan"),
     }
     diffs = [abs(out[f"stance_pct_{s}"] - out[f"reference_stance_pct_{s}"]) for s in ("right", "left")]

@@ -27,18 +27,30 @@ from gaitmimic.io.policy import read_progress, read_train_info  # noqa: E402
 from gaitmimic.io.reports import read_json  # noqa: E402
 from gaitmimic.io.rollouts import Rollout, read_rollouts  # noqa: E402
 from gaitmimic.io.trc import read_trc  # noqa: E402
+from gaitmimic.sim.segment_angles import humanoid_segment_rotations, segment_angles_deg  # noqa: E402
 
 REF_COLOR = "0.45"
 SIM_COLOR = "tab:red"
 
-#: Panels of the gait-lab figure: (key, title, y label). Right side, gait-lab sign conventions.
+#: Panels of the gait-lab figure: (key, title, y label), in the gait lab's layout: rows pelvis, hip, knee, ankle;
+#: columns sagittal, frontal, transverse (``None``: no panel; the humanoid's knee is a hinge). Right side,
+#: Plug-in Gait's signs. The pelvis angles and foot progression are segment angles (:mod:`gaitmimic.sim.segment_angles`,
+#: 0 = upright standing), drawn when the humanoid model is given.
 GAIT_PANELS = [
+    ("pelvic_tilt", "Pelvic tilt (from standing)", "post (-) / ant (+) [deg]"),
+    ("pelvic_obliquity", "Pelvic obliquity (from standing)", "down (-) / up (+) [deg]"),
+    ("pelvic_rotation", "Pelvic rotation (from standing)", "back (-) / forward (+) [deg]"),
     ("hip_flexion_r", "Hip flexion/extension", "ext (-) / flex (+) [deg]"),
-    ("knee_flexion_r", "Knee flexion/extension", "ext (-) / flex (+) [deg]"),
-    ("ankle_dorsiflexion_r", "Ankle dorsi/plantarflexion", "plant (-) / dors (+) [deg]"),
-    ("pelvic_obliquity", "Pelvic obliquity", "down (-) / up (+) [deg]"),
     ("hip_adduction_r", "Hip ab/adduction", "abd (-) / add (+) [deg]"),
+    ("hip_rotation_r", "Hip rotation (from standing)", "ext (-) / int (+) [deg]"),
+    ("knee_flexion_r", "Knee flexion/extension", "ext (-) / flex (+) [deg]"),
+    None,
+    None,
+    ("ankle_dorsiflexion_r", "Ankle dorsi/plantarflexion", "plant (-) / dors (+) [deg]"),
+    None,
+    ("foot_progression_r", "Foot progression", "out (-) / in (+) [deg]"),
 ]
+PANEL_KEYS = [p[0] for p in GAIT_PANELS if p is not None]
 
 
 def save_figure(fig, out_png: str | Path, formats: list[str] | tuple[str, ...] = ("png",)) -> list[Path]:
@@ -54,10 +66,14 @@ def save_figure(fig, out_png: str | Path, formats: list[str] | tuple[str, ...] =
     return written
 
 
-def gait_signals(qpos: np.ndarray, body_xpos: np.ndarray, body_names: list[str]) -> dict[str, np.ndarray]:
-    """The gait-lab panel signals (deg) for a trajectory."""
+def gait_signals(qpos: np.ndarray, body_xpos: np.ndarray, body_names: list[str], model=None) -> dict[str, np.ndarray]:
+    """The gait-lab panel signals (deg) for a trajectory: the clinical joint angles and, given the humanoid
+    ``model``, the segment angles (pelvis, hip rotation, foot progression; else the obliquity of the hip line)."""
     sig = gait.clinical_angles_deg(qpos)
-    sig["pelvic_obliquity"] = gait.pelvic_obliquity_deg(body_xpos, body_names)
+    if model is not None:
+        sig.update(segment_angles_deg(humanoid_segment_rotations(model, qpos)))
+    else:
+        sig["pelvic_obliquity"] = gait.pelvic_obliquity_deg(body_xpos, body_names)
     return sig
 
 
@@ -74,7 +90,7 @@ def reference_cycles(ref: Reference, model=None) -> dict[str, np.ndarray]:
     """Each panel's signal over the reference humanoid's gait cycles (right heel strike to the next, by
     :func:`right_heel_strikes`), ``{key: (C, 101)}``."""
     names = [str(b) for b in ref.body_names]
-    sig = gait_signals(ref.qpos, ref.body_xpos, names)
+    sig = gait_signals(ref.qpos, ref.body_xpos, names, model)
     hs = right_heel_strikes(ref.qpos, ref.body_xpos, names, ref.dt, model)
     return {k: gait.normalize_cycles(v, hs) for k, v in sig.items()}
 
@@ -82,15 +98,16 @@ def reference_cycles(ref: Reference, model=None) -> dict[str, np.ndarray]:
 def simulated_cycles(rollouts: list[Rollout], model=None) -> dict[str, np.ndarray]:
     """Each panel's signal over the simulated humanoid's own gait cycles (right heel strike to the next, by
     :func:`right_heel_strikes`, before any fall), pooled over rollouts."""
-    out: dict[str, list] = {key: [] for key, _, _ in GAIT_PANELS}
+    out: dict[str, list] = {key: [] for key in PANEL_KEYS}
     for r in rollouts:
         n = steps_before_fall(r)
         hs = right_heel_strikes(r.qpos[:n], r.body_xpos[:n], r.body_names, r.control_dt_s, model)
         if hs.size < 2:
             continue
-        sig = gait_signals(r.qpos[:n], r.body_xpos[:n], r.body_names)
+        sig = gait_signals(r.qpos[:n], r.body_xpos[:n], r.body_names, model)
         for key in out:
-            out[key].append(gait.normalize_cycles(sig[key], hs))
+            if key in sig:
+                out[key].append(gait.normalize_cycles(sig[key], hs))
     return {k: (np.concatenate(v) if v else np.zeros((0, 101))) for k, v in out.items()}
 
 
@@ -131,21 +148,21 @@ def marker_events_pct(ref: Reference, events: pd.DataFrame, model) -> dict[str, 
     return out
 
 
-def partial_cycles(rollouts: list[Rollout], cycle_s: float) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
+def partial_cycles(rollouts: list[Rollout], cycle_s: float, model=None) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
     """Simulated samples before a fall placed on the reference's gait phase, for episodes too short
     for a complete simulated cycle: ``{key: [(percent, degrees), ...]}``, split where the phase wraps.
 
     The phase of a sample is ``start_phase + time_s / cycle_s`` (the reference loops at constant cadence).
     """
-    out: dict[str, list] = {key: [] for key, _, _ in GAIT_PANELS}
+    out: dict[str, list] = {key: [] for key in PANEL_KEYS}
     for r in rollouts:
         n = steps_before_fall(r)
         if n < 2:
             continue
         pct = 100.0 * ((r.start_phase + np.asarray(r.time_s[:n]) / cycle_s) % 1.0)
-        sig = gait_signals(r.qpos[:n], r.body_xpos[:n], r.body_names)
+        sig = gait_signals(r.qpos[:n], r.body_xpos[:n], r.body_names, model)
         cuts = np.flatnonzero(np.diff(pct) < 0) + 1
-        for key in out:
+        for key in (k for k in out if k in sig):
             for idx in np.split(np.arange(n), cuts):
                 if idx.size >= 2:
                     out[key].append((pct[idx], sig[key][idx]))
@@ -165,7 +182,7 @@ def gait_cycle_figure(
     red dashed: simulated) and, with each reference's ``events``, where the subject's own heel strike and toe
     off fall (black dotted). When the humanoid never completes a cycle (it falls first) and ``cycle_s`` is
     given, its samples are drawn dotted against the reference's phase instead (:func:`partial_cycles`)."""
-    ref_cyc: dict[str, list] = {key: [] for key, _, _ in GAIT_PANELS}
+    ref_cyc: dict[str, list] = {key: [] for key in PANEL_KEYS}
     for ref in references:
         for k, v in reference_cycles(ref, model).items():
             if k in ref_cyc:
@@ -181,10 +198,18 @@ def gait_cycle_figure(
             v = [f[name] for f in found if np.isfinite(f[name])]
             if v:
                 marks.append((float(np.mean(v)) % 100.0, "k", ":", f"{name.replace('_', ' ')}, subject's events"))
-    partial = partial_cycles(rollouts, cycle_s) if cycle_s and not len(sim["hip_flexion_r"]) else None
+    partial = partial_cycles(rollouts, cycle_s, model) if cycle_s and not len(sim["hip_flexion_r"]) else None
     pct = np.linspace(0, 100, 101)
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
-    for ax, (key, name, ylabel) in zip(axes.flat, GAIT_PANELS):
+    fig, axes = plt.subplots(4, 3, figsize=(13, 13))
+    for ax, panel in zip(axes.flat, GAIT_PANELS):
+        if panel is None:
+            ax.axis("off")
+            continue
+        key, name, ylabel = panel
+        if not ref_cyc[key] and not len(sim[key]):
+            ax.set_title(name)
+            ax.text(0.5, 0.5, "needs the humanoid model", transform=ax.transAxes, ha="center", color="0.4")
+            continue
         rc = np.concatenate(ref_cyc[key]) if ref_cyc[key] else np.zeros((0, 101))
         if len(rc):
             m, sd = rc.mean(0), rc.std(0)
@@ -209,9 +234,8 @@ def gait_cycle_figure(
         ax.set_xlabel("gait cycle [%]  (0 = right heel strike" + (", foot-floor contact)" if model is not None else ")"))
         ax.set_ylabel(ylabel)
         ax.set_xlim(0, 100)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    axes.flat[-1].axis("off")
-    axes.flat[-1].legend(handles, labels, loc="center", frameon=False)
+    handles, labels = axes[1, 0].get_legend_handles_labels()     # hip flexion: every curve and mark
+    axes[2, 1].legend(handles, labels, loc="center", frameon=False)
     fig.suptitle(title or "Joint angles over the gait cycle (right side)")
     fig.tight_layout()
     return save_figure(fig, out_png, formats)

@@ -40,7 +40,18 @@ import numpy as np
 from gaitmimic.errors import InputError
 from gaitmimic.io.markerdata import MarkerTrial
 
-__all__ = ["MarkerSet", "MARKER_SETS", "ANATOMICAL", "load_marker_set", "BUILTIN_TABLES", "detect_marker_set", "map_markers", "role_markers", "canonical_name"]
+__all__ = ["MarkerSet", "MarkerSpec", "MARKER_SETS", "ANATOMICAL", "load_marker_set", "BUILTIN_TABLES", "detect_marker_set", "map_markers", "role_markers", "canonical_name"]
+
+
+@dataclass(frozen=True)
+class MarkerSpec:
+    """Where a marker of a table rides: its ``body`` (a body of the model), whether it is a bony landmark
+    (``fixed``: kept where the model puts it by OpenSim's marker placement; wand and skin markers are moved
+    onto the subject's static pose) and the ``landmark`` in words."""
+
+    body: str
+    fixed: bool
+    landmark: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,8 @@ class MarkerSet:
     present (e.g. pelvis back = (LPSI, RPSI) or (SACR,)). ``spell``: an optional function from a lab label to
     its canonical name (or None), tried after the aliases: the many spellings of one landmark. ``keep_unknown``:
     labels the set does not name are kept under their own names (clusters, extra markers: the scale stage
-    attaches them to the segment they ride on) instead of being dropped.
+    attaches them to the segment they ride on) instead of being dropped. ``markers``: canonical name ->
+    :class:`MarkerSpec` (body, bony, landmark) for the markers the table places; ``source``: the table's file.
     """
 
     name: str
@@ -61,12 +73,15 @@ class MarkerSet:
     roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
     spell: Callable[[str], str | None] | None = None
     keep_unknown: bool = False
+    markers: dict[str, MarkerSpec] = field(default_factory=dict)
+    source: str | None = None
 
 
 #: The built-in tables (``gaitmimic/markers/sets/<name>.yaml``), in the order that breaks detection ties.
 BUILTIN_TABLES = ("plugin_gait", "opensim_gait2354", "anatomical")
 _SETS_DIR = Path(__file__).with_name("sets")
 _SIDE_WORDS = {"L": ("LEFT", "L"), "R": ("RIGHT", "R")}
+_SIDE_NAMES = {"L": "left", "R": "right"}
 ROLES = ("pelvis_front", "pelvis_back", "heel_l", "toe_l", "heel_r", "toe_r")
 
 
@@ -99,7 +114,10 @@ def load_marker_set(path: str | Path) -> MarkerSet:
     with each of ``sides``) and ``central``, or from ``spellings`` (landmark -> its spellings) and
     ``central_spellings``; ``aliases`` {lab name: canonical}; ``required`` (alternatives, each a '+'-joined
     group); ``roles`` (pelvis_front, pelvis_back, heel_l, toe_l, heel_r, toe_r, head: canonical names);
-    ``keep_unknown`` (keep labels the set does not name). A table that is not one -> :class:`InputError`."""
+    ``keep_unknown`` (keep labels the set does not name); ``markers`` {name: {body, bony, landmark}}, where each
+    marker rides (a bilateral name gives both sides: ``{s}`` in the body is l or r, ``{side}`` / ``{S}`` in the
+    landmark left/right / L/R; any other name, e.g. a lab's cluster marker, is a marker of the set as written).
+    A table that is not one -> :class:`InputError`."""
     import yaml
 
     path = Path(path)
@@ -116,6 +134,8 @@ def load_marker_set(path: str | Path) -> MarkerSet:
     bilateral = [str(n) for n in table.get("bilateral") or []] + list(spellings)
     canonical = [fmt.format(side=s, name=n) for s in sides for n in bilateral]
     canonical += [str(n) for n in table.get("central") or []] + list(central)
+    markers = _marker_specs(table.get("markers") or {}, set(bilateral), sides, fmt, path, fix)
+    canonical += [n for n in markers if n not in canonical]
     if not canonical:
         raise InputError(path, "the marker-set table names no markers (bilateral, central or spellings)", fix)
     names = set(canonical)
@@ -132,7 +152,31 @@ def load_marker_set(path: str | Path) -> MarkerSet:
                          f"define: {', '.join(unknown)}", fix)
     spell = _speller(spellings, central, sides, fmt) if spellings or central else None
     return MarkerSet(name=table["name"], canonical=tuple(canonical), aliases=aliases, required=required, roles=roles,
-                     spell=spell, keep_unknown=bool(table.get("keep_unknown", False)))
+                     spell=spell, keep_unknown=bool(table.get("keep_unknown", False)), markers=markers,
+                     source=str(path))
+
+
+def _marker_specs(entries: dict, bilateral: set[str], sides: list[str], fmt: str, path: Path, fix: str) -> dict[str, MarkerSpec]:
+    """A table's ``markers`` section -> {canonical name: MarkerSpec}; bilateral names once per side."""
+    if not isinstance(entries, dict):
+        raise InputError(path, "the marker-set table's 'markers' is not a mapping of marker names", fix)
+    out: dict[str, MarkerSpec] = {}
+    for key, entry in entries.items():
+        key = str(key)
+        if not isinstance(entry, dict) or not isinstance(entry.get("body"), str) or not entry["body"]:
+            raise InputError(path, f"marker {key} of the marker-set table has no body "
+                             "(write it as {body: <a body of the model>, bony: true|false, landmark: ...})", fix)
+        per_side = [(fmt.format(side=side, name=key), {"s": side[0].lower(), "S": side[0].upper(),
+                                                       "side": _SIDE_NAMES.get(side[0].upper(), side)})
+                    for side in sides] if key in bilateral else [(key, {})]
+        for name, words in per_side:
+            try:
+                out[name] = MarkerSpec(str(entry["body"]).format(**words), bool(entry.get("bony", False)),
+                                       str(entry.get("landmark", "")).format(**words))
+            except (KeyError, IndexError, ValueError) as exc:
+                raise InputError(path, f"marker {key} of the marker-set table: a body or landmark with an unknown "
+                                 f"placeholder ({exc}); use {{s}}, {{S}} or {{side}}", fix) from exc
+    return out
 
 
 MARKER_SETS: dict[str, MarkerSet] = {name: load_marker_set(_SETS_DIR / f"{name}.yaml") for name in BUILTIN_TABLES}

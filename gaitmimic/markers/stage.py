@@ -150,6 +150,9 @@ def _report(p: PreparedTrial, is_static: bool, events: pd.DataFrame | None, over
         "source": str(p.raw.source) if p.raw.source else None,
         "static": bool(is_static),
         "marker_set": p.marker_set.name,   # the detected (or configured) table
+        "marker_set_table": p.marker_set.source,
+        # where the table puts the trial's markers (the scale stage checks the bodies against its model)
+        "marker_bodies": {m: p.marker_set.markers[m].body for m in p.clean.labels if m in p.marker_set.markers},
         "rate_hz": p.clean.rate_hz,
         "first_frame": p.clean.first_frame,
         "n_frames": p.clean.n_frames,

@@ -133,18 +133,18 @@ def solved_marker_positions(locations: Path, markers: list[str], solvable: np.nd
     return model_xyz
 
 
-def write_motion(out_mot: str | Path, mot: Path, times_s: np.ndarray, solvable: np.ndarray) -> None:
-    """Write IK's .mot to ``out_mot``: as OpenSim wrote it, or, when frames were left out, on every frame's
-    time ``times_s`` with the coordinates of the left-out frames interpolated linearly."""
-    if solvable.all():
-        with atomic_path(out_mot) as tmp:
-            tmp.write_bytes(mot.read_bytes())
-        return
+def write_motion(out_mot: str | Path, mot: Path, times_s: np.ndarray, solvable: np.ndarray,
+                 conventions: str) -> None:
+    """Write IK's .mot to ``out_mot`` with a ``conventions`` header line (the sign convention): its rows as
+    OpenSim solved them, or, when frames were left out, on every frame's time ``times_s`` with the
+    coordinates of the left-out frames interpolated linearly."""
     table = read_mot(mot)
     t_solved = times_s[np.flatnonzero(solvable)[:len(table.data)]]
-    columns = {"time": times_s}
-    columns.update({c: np.interp(times_s, t_solved, table.data[c].to_numpy(dtype=float)) for c in table.names})
-    write_mot(out_mot, pd.DataFrame(columns), in_degrees=table.in_degrees, name=table.name)
+    columns = {"time": times_s if not solvable.all() else table.time_s}
+    columns.update({c: (table.data[c].to_numpy(dtype=float) if solvable.all()
+                        else np.interp(times_s, t_solved, table.data[c].to_numpy(dtype=float))) for c in table.names})
+    write_mot(out_mot, pd.DataFrame(columns), in_degrees=table.in_degrees, name=table.name,
+              extra_header={**table.header, "conventions": conventions})
 
 
 def _json_floats(values: np.ndarray) -> list[float | None]:

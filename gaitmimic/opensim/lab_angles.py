@@ -64,6 +64,19 @@ CONVENTIONS = (
 
 #: The angles compared, in Plug-in Gait's sign convention.
 ANGLES: tuple[LabAngle, ...] = _angles()
+
+
+def mot_conventions(builtin: bool) -> str:
+    """The sign convention of an IK ``.mot``, for its header (``conventions``; no ``=`` in it, which OpenSim's
+    readers take as the key's end): OpenSim's signs, the coordinates Plug-in Gait reads negated (from
+    :data:`ANGLES`), and for the built-in model its ISB / Plug-in Gait pelvis frame."""
+    negated = [f"{a.name.removeprefix('right ')} is -{a.ours.removesuffix('_r')}" for a in ANGLES
+               if a.sign < 0 and not a.ours.endswith("_l")]
+    text = ("OpenSim coordinate signs (gait2392), rotations in degrees; in Plug-in Gait's convention " + ", ".join(negated)
+            + " (each side); hip adduction and internal rotation positive on both sides")
+    if builtin:
+        text += "; pelvis frame ISB / Plug-in Gait (ASIS-PSIS line level at pelvis_tilt 0)"
+    return text
 #: plane -> (largest |offset| in deg, smallest r) for "agrees".
 AGREEMENT = {"sagittal": (3.0, 0.95), "frontal": (5.0, 0.9), "transverse": (5.0, 0.9)}
 

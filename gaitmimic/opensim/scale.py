@@ -250,11 +250,36 @@ def _segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(p - (a + t * ab)))
 
 
-def attach_markers(model, static_motion: Path, positions: Mapping[str, np.ndarray]) -> dict[str, dict]:
+def check_marker_bodies(bodies: Mapping[str, str], model, attach: bool, table: str | Path | None,
+                        source: Path) -> None:
+    """The bodies a marker-set table names (``bodies``: marker -> body, the markers of the trial) against
+    ``model``: a marker the model carries must ride the same body there; with ``attach`` (the built-in model,
+    which takes a lab's markers), the body of a marker it lacks must be one of its bodies. Else
+    :class:`InputError` naming the table, the markers and the model's bodies."""
+    body_set = model.getBodySet()
+    model_bodies = sorted(body_set.get(i).getName() for i in range(body_set.getSize()))
+    ms = model.getMarkerSet()
+    on_model = {ms.get(i).getName(): ms.get(i).getParentFrameName().split("/")[-1] for i in range(ms.getSize())}
+    problems = []
+    for marker, body in bodies.items():
+        if marker in on_model and on_model[marker] != body:
+            problems.append(f"{marker} on {body}, where the model's {marker} rides {on_model[marker]}")
+        elif marker not in on_model and attach and body not in model_bodies:
+            problems.append(f"{marker} on {body}, a body the model lacks")
+    if problems:
+        raise InputError(table or source, "the marker-set table puts " + "; ".join(problems),
+                         f"name one of the model's bodies ({', '.join(model_bodies)}) for each marker in the "
+                         "table's markers section, or rename a marker that is not the model's")
+
+
+def attach_markers(model, static_motion: Path, positions: Mapping[str, np.ndarray],
+                   bodies: Mapping[str, str] | None = None) -> dict[str, dict]:
     """Attach markers the model lacks (a lab's clusters and extra markers) to the segment each rides on: the
-    body whose bone (its joint centre to each child's joint centre, in the static pose ``static_motion``) is
-    nearest the marker's static position (``positions``: name -> ground xyz, m). Each is added at that
-    position, in that body's frame, not fixed. Returns ``{name: {"body", "distance_to_segment_m"}}``.
+    body its marker-set table names (``bodies``: marker -> body, checked by :func:`check_marker_bodies`),
+    else the body whose bone (its joint centre to each child's joint centre, in the static pose
+    ``static_motion``) is nearest the marker's static position (``positions``: name -> ground xyz, m). Each
+    is added at that position, in that body's frame, not fixed. Returns ``{name: {"body", "body_from"
+    ("table" or "nearest segment"), "distance_to_segment_m", "nearest_body"}}``.
     ``model``: the scaled, marker-placed ``opensim.Model`` (edited in place)."""
     from gaitmimic.opensim.reports import pose_model
 
@@ -263,8 +288,9 @@ def attach_markers(model, static_motion: Path, positions: Mapping[str, np.ndarra
         return {}
     state = pose_model(model, static_motion)
     vec3 = lambda v: np.array([v.get(i) for i in range(3)])  # noqa: E731
-    bodies = model.getBodySet()
-    origin = {bodies.get(i).getName(): vec3(bodies.get(i).getPositionInGround(state)) for i in range(bodies.getSize())}
+    body_set = model.getBodySet()
+    origin = {body_set.get(i).getName(): vec3(body_set.get(i).getPositionInGround(state))
+              for i in range(body_set.getSize())}
     bones: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {name: [] for name in origin}
     joints = model.getJointSet()
     for i in range(joints.getSize()):
@@ -278,12 +304,14 @@ def attach_markers(model, static_motion: Path, positions: Mapping[str, np.ndarra
     out, placed = {}, []
     for marker, p in positions.items():
         dist = {b: min(_segment_distance(np.asarray(p), a, c) for a, c in segs) for b, segs in bones.items()}
-        body = min(dist, key=dist.get)
-        loc = model.getGround().findStationLocationInAnotherFrame(state, osim.Vec3(*map(float, p)), bodies.get(body))
+        nearest = min(dist, key=dist.get)
+        body = (bodies or {}).get(marker, nearest)
+        loc = model.getGround().findStationLocationInAnotherFrame(state, osim.Vec3(*map(float, p)), body_set.get(body))
         placed.append((marker, body, osim.Vec3(loc.get(0), loc.get(1), loc.get(2))))
-        out[marker] = {"body": body, "distance_to_segment_m": float(dist[body])}
+        out[marker] = {"body": body, "body_from": "table" if marker in (bodies or {}) else "nearest segment",
+                       "distance_to_segment_m": float(dist[body]), "nearest_body": nearest}
     for marker, body, loc in placed:        # adding a marker invalidates the system: locations first
-        m = osim.Marker(marker, bodies.get(body), loc)
+        m = osim.Marker(marker, body_set.get(body), loc)
         m.set_fixed(False)
         model.addMarker(m)
     model.finalizeConnections()

@@ -26,18 +26,20 @@ import numpy as np
 
 from gaitmimic import settings
 from gaitmimic.atomic import atomic_path, write_text
-from gaitmimic.io.reports import write_json
+from gaitmimic.io.reports import read_json, write_json
 from gaitmimic.io.trc import read_trc
 from gaitmimic.opensim import ik as ikm
 from gaitmimic.opensim import marker_sets
 from gaitmimic.opensim import scale as sc
 from gaitmimic.opensim.generic import (
+    BUILTIN,
     model_coordinate_names,
     model_marker_names,
     prepare_generic,
     remove_markers,
     resolve_model_to_data_markers,
 )
+from gaitmimic.opensim.lab_angles import mot_conventions
 from gaitmimic.opensim.reports import is_bony_landmark, marker_positions_at_pose, per_marker_errors
 from gaitmimic.opensim.runtime import load_model, opensim_log, work_dir
 from gaitmimic.opensim.trials import frame_times, time_window, to_model_markers
@@ -50,15 +52,18 @@ log = logging.getLogger(__name__)
 def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_report: str | Path, *, subject: str,
                   mass_kg: float | None, height_m: float | None, model: Any, scale: Any,
                   standing_trc: str | Path | None = None, standing_window_s: tuple[float, float] | None = None,
-                  log_file: str | Path | None = None) -> dict[str, Any]:
+                  marker_report: str | Path | None = None, log_file: str | Path | None = None) -> dict[str, Any]:
     """Scale the generic model to ``subject`` and place its markers; write ``out_osim`` and ``out_report``.
 
     ``model``, ``scale``: ``settings.section("model" | "scale", ...)``. ``static_trc``: processed static
     trial (TRC, OpenSim frame), or None. When it is missing or shorter than ``scale.min_static_s``, the
     ``standing_window_s`` [start, end] of ``standing_trc`` (a processed walking trial) is used if given,
     else :class:`InputError`. ``mass_kg``/``height_m`` None: the generic model's mass / the built-in
-    model's default height. Returns the report dict. Raises :class:`InputError` for bad input (no usable
-    static trial, not a model, markers absent, implausible scale factors); nothing is written then.
+    model's default height. ``marker_report``: the marker stage's ``_markers.json`` of the trial scaled
+    from; its ``marker_bodies`` (the bodies its marker-set table names) must agree with the model and place
+    a lab's extra markers on the built-in model. Returns the report dict. Raises :class:`InputError` for bad
+    input (no usable static trial, not a model, markers absent, a table naming a body the model lacks,
+    implausible scale factors); nothing is written then.
     """
     with opensim_log(log_file), work_dir("gaitmimic_scale_") as work:
         generic = prepare_generic(model, height_m or sc.BUILTIN_HEIGHT_M, mass_kg or sc.BUILTIN_MASS_KG, work)
@@ -66,6 +71,9 @@ def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_repor
         model_markers = model_marker_names(generic_model)
         data = sc.select_standing_data(static_trc, standing_trc, standing_window_s, scale.min_static_s,
                                        generic.model_to_data_markers, model_markers)
+        table = read_json(marker_report) if marker_report else {}
+        table_bodies = {m: b for m, b in (table.get("marker_bodies") or {}).items() if m in data.trial.labels}
+        sc.check_marker_bodies(table_bodies, generic_model, generic.builtin, table.get("marker_set_table"), data.source)
         if mass_kg is None:
             mass_kg = generic_model.getTotalMass(generic_model.initSystem())
         all_markers = list(model_markers)
@@ -130,8 +138,8 @@ def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_repor
         scaled = load_model(outs["output_model"])
         scaled.setName(subject)
         if generic.builtin:   # a lab's clusters and extra markers: on the segment each rides on
-            extra = _extra_marker_positions(standing, model_markers, placement_range)
-            report["attached_markers"] = sc.attach_markers(scaled, outs["static_motion"], extra)
+            extra = _extra_marker_positions(standing, model_markers, placement_range, list(table_bodies))
+            report["attached_markers"] = sc.attach_markers(scaled, outs["static_motion"], extra, table_bodies)
             report["markers_used"] = present + sorted(extra)
         pelvis_tilt = sc.align_pelvis_frame(scaled, present) if generic.builtin else None
         report["pelvis_frame_tilt_correction_deg"] = pelvis_tilt
@@ -146,23 +154,25 @@ def scale_subject(static_trc: str | Path | None, out_osim: str | Path, out_repor
     return report
 
 
-def _lab_markers(names: Sequence[str], model_markers: Sequence[str] = ()) -> list[str]:
+def _lab_markers(names: Sequence[str], model_markers: Sequence[str] = (), placed: Sequence[str] = ()) -> list[str]:
     """The markers of ``names`` that neither the built-in model, ``model_markers`` nor any built-in marker set
-    names: a lab's clusters and extra markers (kept by the marker stage for the anatomical set, attached by
-    the scale stage)."""
+    names, and those a table places (``placed``) that the model lacks: a lab's clusters and extra markers
+    (kept by the marker stage for the anatomical set or named in a lab's table, attached by the scale stage)."""
     from gaitmimic.markers.marker_sets import MARKER_SETS
     from gaitmimic.opensim.model.plugin_gait_markers import MODEL_MARKERS
 
-    known = set(MODEL_MARKERS).union(model_markers, *(s.canonical for s in MARKER_SETS.values()))
-    return [m for m in names if m not in known]
+    on_model = set(MODEL_MARKERS).union(model_markers)
+    known = on_model.union(*(s.canonical for s in MARKER_SETS.values()))
+    return [m for m in names if m not in known or (m in placed and m not in on_model)]
 
 
-def _extra_marker_positions(standing, model_markers: list[str], placement_range) -> dict[str, np.ndarray]:
+def _extra_marker_positions(standing, model_markers: list[str], placement_range,
+                            placed: Sequence[str] = ()) -> dict[str, np.ndarray]:
     """Mean static positions over ``placement_range`` of :func:`_lab_markers` in the static data; markers
     without a sample in that window are left out."""
     start, stop = time_window(standing.times_s, *placement_range)
     out = {}
-    for label in _lab_markers(standing.trial.labels, model_markers):
+    for label in _lab_markers(standing.trial.labels, model_markers, placed):
         xyz = standing.trial.marker(label)[start:stop]
         if np.isfinite(xyz).all(axis=1).any():
             out[label] = np.nanmean(xyz, axis=0)
@@ -194,7 +204,7 @@ def run_ik(model_osim: str | Path, trc: str | Path, out_mot: str | Path, out_sum
         weights = {m: w for m, w in marker_sets.marker_weights(markers, kind, ik.marker_weights).items() if w > 0}
         min_markers = max(3, math.ceil(ik.min_marker_fraction * len(weights)))
         # markers the scale stage attached to the built-in model (a lab's clusters) must still ride their segment
-        clusters = ikm.check_clusters(osim_model, data, _lab_markers(markers), Path(trc)) \
+        clusters = ikm.check_clusters(osim_model, data, _lab_markers(markers, placed=markers), Path(trc)) \
             if kind in ("plugin_gait", "anatomical") else {}
 
         trial = data.select(list(weights))
@@ -212,7 +222,7 @@ def run_ik(model_osim: str | Path, trc: str | Path, out_mot: str | Path, out_sum
         if summary["flagged_frames"]:
             log.warning("%s: %d frames have fewer than %d of %d markers; their joint angles are unreliable (flagged_frames)",
                         Path(trc).stem, len(summary["flagged_frames"]), min_markers, len(weights))
-        ikm.write_motion(out_mot, mot, times, solvable)
+        ikm.write_motion(out_mot, mot, times, solvable, mot_conventions(model.generic == BUILTIN))
         write_json(out_summary, summary, indent=1)
     return summary
 

@@ -30,7 +30,7 @@ from gaitmimic.io.reports import read_json, write_json
 from gaitmimic.markers.events import stance_belt_speed, treadmill_state
 from gaitmimic.retarget import gait_phase, grounding, joint_mapping, opensim_kinematics, root
 from gaitmimic.retarget.reference import central_velocities
-from gaitmimic.sim import contact, humanoid
+from gaitmimic.sim import contact, humanoid, segment_angles
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +185,29 @@ def retarget_trial(osim_path, mot_path, humanoid_xml, events_csv=None, markers_j
         "centre_error_world_mean_frac_leg": centre_error(sim_centres, centres, leg, relative_to_hips=False),
         # the humanoid's foot-floor contacts (the evaluation's rule) against the subject's events
         "contact_timing": gait_phase.contact_timing(contact.foot_contacts(model, qpos), events, kin.time_s),
+        "segment_angle_error_deg": segment_angle_errors(kin, model, qpos, stance),
     }
     return RetargetResult(ref, centres, names, report)
+
+
+def segment_angle_errors(kin, model: mujoco.MjModel, qpos: np.ndarray,
+                         stance: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    """The retargeted humanoid's pelvis angles, hip rotation and foot progression against the subject's, both
+    read by :func:`gaitmimic.sim.segment_angles.segment_angles_deg` (the humanoid's by forward kinematics of
+    ``qpos``): per angle, the RMSE, the mean difference (humanoid - subject) and the largest difference (deg);
+    foot progression also over its side's stance frames (``stance``: per side "r"/"l", (T,) bool), where a gait
+    lab reads it (in swing the plantarflexed foot's heading is ill-conditioned)."""
+    subject = segment_angles.segment_angles_deg({seg: kin.rotations[seg] @ kin.neutral_rotations[seg].T
+                                                 for seg in segment_angles.SEGMENT_BODIES.values()})
+    ours = segment_angles.segment_angles_deg(segment_angles.humanoid_segment_rotations(model, qpos))
+    out = {}
+    for name in segment_angles.SEGMENT_ANGLES:
+        d = ours[name] - subject[name]
+        out[name] = {"rmse": round(float(np.sqrt(np.mean(d ** 2))), 3), "mean": round(float(np.mean(d)), 3),
+                     "max": round(float(np.max(np.abs(d))), 3)}
+        if name.startswith("foot_progression_") and stance[name[-1]].any():
+            out[name]["stance_rmse"] = round(float(np.sqrt(np.mean(d[stance[name[-1]]] ** 2))), 3)
+    return out
 
 
 def _flexion_error_deg(kin, joints, joint: str, coordinate: str, sign: float) -> float | None:

@@ -3,8 +3,9 @@
 ``PIG_MARKERS`` lists every Plug-in Gait marker (``ANATOMICAL_MARKERS`` the landmarks of anatomical sets
 that Plug-in Gait lacks, ``MODEL_MARKERS`` both): the body it rides on, whether its location is ``fixed`` during
 OpenSim's marker placement (bony landmarks: True; wand and skin markers whose placement varies between
-sessions: False, so ScaleTool moves them onto the subject's static trial), and the landmark. The
-locations for a given height are in :func:`gaitmimic.opensim.model.layout.build_layout`.
+sessions: False, so ScaleTool moves them onto the subject's static trial), and the landmark. They are read
+from the marker-set tables' ``markers`` sections (gaitmimic/markers/sets/plugin_gait.yaml, anatomical.yaml).
+The locations for a given height are in :func:`gaitmimic.opensim.model.layout.build_layout`.
 
 ``SCALE_MEASUREMENTS`` maps each scaling measurement to its marker pairs and to the bodies (and axes)
 its scale factor applies to; :func:`write_measurement_set` turns it into an OpenSim ``MeasurementSet``
@@ -17,73 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gaitmimic.atomic import atomic_path
+from gaitmimic.markers.marker_sets import MARKER_SETS, MarkerSpec
 
 
-@dataclass(frozen=True)
-class MarkerSpec:
-    body: str
-    fixed: bool  # True: keep the model location during marker placement (bony landmark)
-    landmark: str
+#: Plug-in Gait full-body markers on the built-in model (name -> body, fixed flag, landmark): the
+#: ``markers`` section of the Plug-in Gait table (gaitmimic/markers/sets/plugin_gait.yaml).
+PIG_MARKERS: dict[str, MarkerSpec] = dict(MARKER_SETS["plugin_gait"].markers)
 
-
-def _bilateral() -> dict[str, MarkerSpec]:
-    out: dict[str, MarkerSpec] = {}
-    for S, s, side in (("L", "l", "left"), ("R", "r", "right")):
-        out.update(
-            {
-                f"{S}ASI": MarkerSpec("pelvis", True, f"{side} anterior superior iliac spine"),
-                f"{S}PSI": MarkerSpec("pelvis", True, f"{side} posterior superior iliac spine"),
-                f"{S}THI": MarkerSpec(f"femur_{s}", False, f"{side} lateral thigh, lower third (wand)"),
-                f"{S}KNE": MarkerSpec(f"femur_{s}", True, f"{side} lateral femoral epicondyle"),
-                f"{S}TIB": MarkerSpec(f"tibia_{s}", False, f"{side} lateral shank, lower third (wand)"),
-                f"{S}ANK": MarkerSpec(f"tibia_{s}", True, f"{side} lateral malleolus"),
-                f"{S}HEE": MarkerSpec(f"calcn_{s}", True, f"{side} calcaneus, posterior, at the height of {S}TOE"),
-                f"{S}TOE": MarkerSpec(f"calcn_{s}", True, f"{side} second metatarsal head, dorsum"),
-                f"{S}FHD": MarkerSpec("torso", True, f"{side} front head (temple)"),
-                f"{S}BHD": MarkerSpec("torso", True, f"{side} back head"),
-                f"{S}SHO": MarkerSpec("torso", True, f"{side} acromio-clavicular joint"),
-                f"{S}UPA": MarkerSpec(f"humerus_{s}", False, f"{side} upper arm, lateral (skin)"),
-                f"{S}ELB": MarkerSpec(f"humerus_{s}", True, f"{side} lateral humeral epicondyle"),
-                f"{S}FRM": MarkerSpec(f"forearm_{s}", False, f"{side} forearm, lateral (skin)"),
-                f"{S}WRA": MarkerSpec(f"forearm_{s}", True, f"{side} radial styloid (thumb side)"),
-                f"{S}WRB": MarkerSpec(f"forearm_{s}", True, f"{side} ulnar styloid (little finger side)"),
-                f"{S}FIN": MarkerSpec(f"forearm_{s}", False, f"{side} hand, dorsum below the 2nd metacarpal head"),
-            }
-        )
-    return out
-
-
-#: Plug-in Gait full-body markers on the built-in model (name -> body, fixed flag, landmark).
-PIG_MARKERS: dict[str, MarkerSpec] = {
-    **_bilateral(),
-    "C7": MarkerSpec("torso", True, "spinous process of the 7th cervical vertebra"),
-    "T10": MarkerSpec("torso", True, "spinous process of the 10th thoracic vertebra"),
-    "CLAV": MarkerSpec("torso", True, "jugular notch"),
-    "STRN": MarkerSpec("torso", True, "xiphoid process"),
-}
-
-
-def _anatomical() -> dict[str, MarkerSpec]:
-    out: dict[str, MarkerSpec] = {"SACR": MarkerSpec("pelvis", True, "sacrum, between the PSIS")}
-    for S, s, side in (("L", "l", "left"), ("R", "r", "right")):
-        out.update(
-            {
-                f"{S}ILC": MarkerSpec("pelvis", False, f"{side} iliac crest, most lateral point (skin)"),
-                f"{S}GTR": MarkerSpec(f"femur_{s}", False, f"{side} greater trochanter (soft tissue over it)"),
-                f"{S}MKN": MarkerSpec(f"femur_{s}", True, f"{side} medial femoral epicondyle"),
-                f"{S}TT": MarkerSpec(f"tibia_{s}", True, f"{side} tibial tuberosity"),
-                f"{S}FH": MarkerSpec(f"tibia_{s}", True, f"{side} fibula head"),
-                f"{S}MMA": MarkerSpec(f"tibia_{s}", True, f"{side} medial malleolus"),
-                f"{S}MT1": MarkerSpec(f"calcn_{s}", True, f"{side} first metatarsal head, medial-dorsal"),
-                f"{S}MT5": MarkerSpec(f"calcn_{s}", True, f"{side} fifth metatarsal head, lateral-dorsal"),
-            }
-        )
-    return out
-
-
-#: The anatomical landmarks that Plug-in Gait lacks (the anatomical marker set of
-#: :mod:`gaitmimic.markers.marker_sets`; medial knee and ankle markers are Plug-in Gait's optional ones).
-ANATOMICAL_MARKERS: dict[str, MarkerSpec] = _anatomical()
+#: The anatomical landmarks that Plug-in Gait lacks (the ``markers`` section of the anatomical table; medial
+#: knee and ankle markers are Plug-in Gait's optional ones).
+ANATOMICAL_MARKERS: dict[str, MarkerSpec] = {n: s for n, s in MARKER_SETS["anatomical"].markers.items()
+                                             if n not in PIG_MARKERS}
 
 #: Every marker of the built-in model.
 MODEL_MARKERS: dict[str, MarkerSpec] = {**PIG_MARKERS, **ANATOMICAL_MARKERS}

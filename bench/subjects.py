@@ -160,7 +160,8 @@ def print_table(rows: list[dict]) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reference", choices=["trials", "mean_cycle"], default="trials")
+    ap.add_argument("--reference", choices=["trials", "mean_cycle"], default=str(settings.section("task").reference),
+                    help="the reference trained on (default: the config's task.reference)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--subjects", nargs="+", default=list(SUBJECTS), choices=list(SUBJECTS))
     ap.add_argument("--work", type=Path, default=REPO / "bench_out" / "subjects")

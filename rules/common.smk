@@ -132,36 +132,32 @@ def c3d_walks(subject):
     return [t for t in s.dynamic_trials if Path(s.trials[t]).suffix.lower() == ".c3d"]
 
 
+def subject_stage_jobs(subject):
+    """{stage: [(a job's log, the outputs the stage is judged by that the job writes), ...]} of one subject, in
+    pipeline order (the `log:` paths of rules/*.smk; evaluate: its metrics). The run summary pairs each log with
+    its own outputs, so a job that was not asked for (ik_vs_lab under `retarget_all`) is not taken for a crash."""
+    s = _SUBJECTS[subject]
+    log = lambda *parts: res(subject, "logs", *parts)  # noqa: E731
+    return {
+        "markers": [(log("markers", f"{t}.log"), [res(subject, "markers", f"{t}.trc")]
+                     + ([res(subject, "events", f"{t}.csv")] if t in s.dynamic_trials else [])) for t in s.trials],
+        "scale": [(log("scale.log"), [res(subject, "model", f"{subject}.osim")])],
+        "ik": [(log("ik", f"{t}.log"), [res(subject, "ik", f"{t}.mot")]) for t in s.dynamic_trials]
+              + [(log("ik", f"{t}_vs_lab.log"), [res(subject, "ik", f"{t}_vs_lab.json")]) for t in c3d_walks(subject)],
+        "retarget": [(log("retarget", "humanoid.log"), [])]
+                    + [(log("retarget", f"{t}.log"), [res(subject, "reference", f"{t}.npz")]) for t in s.dynamic_trials]
+                    + [(log("retarget", f"{t}_playback.log"), [res(subject, "reference", f"{t}_playback.mp4")])
+                       for t in s.dynamic_trials]
+                    + [(log("retarget", "mean_cycle.log"), [res(subject, "reference", "mean_cycle.npz")])],
+        "train": [(log("train", "train.log"), [res(subject, "policy", "model.zip")])],
+        "evaluate": [(log("evaluate", "evaluate.log"), [res(subject, "eval", "metrics.json")]),
+                     (log("evaluate", "video.log"), []), (log("evaluate", "plots.log"), [])],
+    }
+
+
 def subject_stage_outputs(subject):
-    """{stage: the outputs of that stage} of one subject, in pipeline order (evaluate: its metrics)."""
-    s = _SUBJECTS[subject]
-    return {
-        "markers": [res(subject, "markers", f"{t}.trc") for t in s.trials]
-                   + [res(subject, "events", f"{t}.csv") for t in s.dynamic_trials],
-        "scale": [res(subject, "model", f"{subject}.osim")],
-        "ik": [res(subject, "ik", f"{t}.mot") for t in s.dynamic_trials]
-              + [res(subject, "ik", f"{t}_vs_lab.json") for t in c3d_walks(subject)],
-        "retarget": [res(subject, "reference", f"{t}.npz") for t in s.dynamic_trials]
-                    + [res(subject, "reference", f"{t}_playback.mp4") for t in s.dynamic_trials]
-                    + [res(subject, "reference", "mean_cycle.npz")],
-        "train": [res(subject, "policy", "model.zip")],
-        "evaluate": [res(subject, "eval", "metrics.json")],
-    }
-
-
-def subject_stage_logs(subject):
-    """{stage: the logs of that stage's jobs} of one subject (the `log:` paths of rules/*.smk)."""
-    s = _SUBJECTS[subject]
-    return {
-        "markers": [res(subject, "logs", "markers", f"{t}.log") for t in s.trials],
-        "scale": [res(subject, "logs", "scale.log")],
-        "ik": [res(subject, "logs", "ik", f"{t}.log") for t in s.dynamic_trials]
-              + [res(subject, "logs", "ik", f"{t}_vs_lab.log") for t in c3d_walks(subject)],
-        "retarget": [res(subject, "logs", "retarget", "humanoid.log"), res(subject, "logs", "retarget", "mean_cycle.log")]
-                    + [res(subject, "logs", "retarget", f"{t}{part}.log") for t in s.dynamic_trials for part in ("", "_playback")],
-        "train": [res(subject, "logs", "train", "train.log")],
-        "evaluate": [res(subject, "logs", "evaluate", f"{job}.log") for job in ("evaluate", "video", "plots")],
-    }
+    """{stage: the outputs of that stage} of one subject (those of :func:`subject_stage_jobs`)."""
+    return {stage: [f for _, outs in jobs for f in outs] for stage, jobs in subject_stage_jobs(subject).items()}
 
 
 def stage_targets(stage):
@@ -260,7 +256,7 @@ def _run_statuses():
     """Every subject found, with what became of it in this run (gaitmimic.evaluate.summary.subject_status)."""
     from gaitmimic.evaluate.summary import SubjectStatus, subject_status  # pandas: at the end of a run only
 
-    return [subject_status(s, res(s), subject_stage_outputs(s), subject_stage_logs(s), _RUN_STARTED) for s in SUBJECTS] + \
+    return [subject_status(s, res(s), subject_stage_jobs(s), _RUN_STARTED) for s in SUBJECTS] + \
         [SubjectStatus(s.name, "skipped", None, s.reason) for s in SKIPPED]
 
 

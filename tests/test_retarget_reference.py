@@ -166,6 +166,28 @@ def test_the_humanoid_keeps_the_subjects_pelvis_hip_rotation_and_foot_progressio
     assert sag["foot_progression_r"]["stance_rmse"] > 2.0
 
 
+def test_an_untracked_trunk_is_upright_at_the_pelvis_heading(demo, tmp_path):
+    """A lower-body trial (no torso markers: the IK held the lumbar coordinates) gets an upright torso turned
+    with the pelvis's heading, not one leaning with every pelvic tilt: the demo truth with its lumbar
+    coordinates held and its pelvis tilted 15 deg back (a torso held to such a pelvis leaned 15 deg back)."""
+    from scipy.spatial.transform import Rotation
+
+    from gaitmimic.io.mot import read_mot, write_mot
+
+    table = read_mot(DEMO / "walk01_truth.mot")
+    data = table.data.copy()
+    for c in [c for c in data.columns if c.startswith("lumbar")]:
+        data[c] = data[c].mean()
+    data["pelvis_tilt"] += 15.0
+    write_mot(tmp_path / "held.mot", data, in_degrees=table.in_degrees)
+    held = pipeline.retarget_trial(demo["osim"], tmp_path / "held.mot", demo["xml"], demo["events"], cfg=CFG)
+    assert demo["result"].report["trunk"] == "tracked" and held.report["trunk"].startswith("upright")
+    yaw, pitch, roll = Rotation.from_quat(held.reference.qpos[:, [4, 5, 6, 3]]).as_euler("ZYX", degrees=True).T
+    assert np.abs(pitch).max() < 0.5 and np.abs(roll).max() < 0.5
+    heading = np.degrees(np.unwrap(np.radians(data["pelvis_rotation"].to_numpy())))   # turns about the vertical
+    assert abs(np.ptp(yaw) - np.ptp(heading)) < 2.0 and np.ptp(yaw) > 3.0
+
+
 def test_foot_contact_events_match_the_demo_truth_and_the_report_says_so(demo):
     """The one event rule (foot-floor contact, gaitmimic.sim.contact) on the retargeted demo humanoid against the
     demo's true events; the retarget report carries the same comparison (issue 21)."""

@@ -84,28 +84,30 @@ class SubjectStatus:
     metrics_json: Path | None = None  # read for the metric columns when it exists
 
 
-def subject_status(subject: str, subject_dir: str | Path, stage_outputs: dict[str, list[str]],
-                   stage_logs: dict[str, list[str]], since: float) -> SubjectStatus:
+def subject_status(subject: str, subject_dir: str | Path, stage_jobs: dict[str, list[tuple[str, list[str]]]],
+                   since: float) -> SubjectStatus:
     """What became of ``subject`` (its results in ``subject_dir``) in the run that started at ``since`` (epoch s).
 
-    ``stage_outputs`` / ``stage_logs``: {stage: the outputs / the logs of that stage's current jobs} for this
+    ``stage_jobs``: {stage: [(a job's log, the outputs of that job the stage is judged by), ...]} for this
     subject. A job failed in this run when its log, written since ``since``, holds a failure line
-    (:func:`gaitmimic.jobs.failure_line`), or when its stage's outputs are missing although its log was
-    written in this run (a crash, a kill: no message). The earliest such stage is where the subject failed;
-    a subject with outputs missing and no job of this run behind it is ``not finished``.
+    (:func:`gaitmimic.jobs.failure_line`), or when its own outputs are missing although its log was written in
+    this run (a crash, a kill: no message). The earliest such stage is where the subject failed; a subject with
+    outputs missing and no job of this run behind them is ``not finished``.
     """
     subject_dir = Path(subject_dir)
     metrics = subject_dir / "eval" / "metrics.json"
     found = metrics if metrics.exists() else None
     for stage in STAGES:
-        logs = [Path(p) for p in stage_logs.get(stage, []) if Path(p).exists() and Path(p).stat().st_mtime >= since]
-        lines = [line for line in map(failure_line, logs) if line]
+        jobs = [(Path(log), [Path(f) for f in outs]) for log, outs in stage_jobs.get(stage, [])]
+        ran = [(log, outs) for log, outs in jobs if log.exists() and log.stat().st_mtime >= since]
+        lines = [line for line in (failure_line(log) for log, _ in ran) if line]
         if lines:
             return SubjectStatus(subject, "failed", stage, lines[0].removeprefix(ERROR_MARK), found)
-        missing = [f for f in stage_outputs.get(stage, []) if not Path(f).exists()]
-        if missing and logs:
+        crashed = [log for log, outs in ran if any(not f.exists() for f in outs)]
+        if crashed:
             return SubjectStatus(subject, "failed", stage, f"a {stage} job stopped without a message (killed, out of "
-                                 f"memory or a crash); see {logs[0]}", found)
+                                 f"memory or a crash); see {crashed[0]}", found)
+        missing = [f for _, outs in jobs for f in outs if not f.exists()]
         if missing:
             return SubjectStatus(subject, "not finished", stage,
                                  f"{len(missing)} output(s) of the {stage} stage missing, e.g. {missing[0]} (the run "

@@ -18,15 +18,19 @@ Sources (``events.source``)
     agrees with annotations and force plates on real walks (BTK, OpenSim tutorial) but lags the contact by
     2-3 frames on the demo subject, whose heel still moves at 0.45-0.7 m/s when it touches. The impact
     frame agrees with both within 2 frames (numbers in tests/test_events.py, tests/test_marker_stage.py).
-  * toe off = the earlier of the Zeni estimate and the first frame at which the toe marker is
-    ``toe_rise_m`` above its stance level (its lowest height in the ``refine_window_s`` before the Zeni
-    estimate). The Zeni toe off (foot furthest behind the pelvis) matches the force plates of the real
+  * toe off = the earlier of the Zeni estimate and the first frame at which the toe marker (the table's
+    ``toe_rise`` role) is ``toe_rise_m`` above its stance level (its lowest height in the ``refine_window_s``
+    before the Zeni estimate). The Zeni toe off (foot furthest behind the pelvis) matches the force plates of the real
     walks (mostly within 1 frame), but the demo subject's feet lift 2-4 frames before they are furthest
     back; by then their toe marker has risen 6-15 mm, as the real walks' toe markers have at force-plate
     toe off (5-19 mm). Heights are relative to each foot's own stance level, so the marker's placement
     and height above the sole do not matter. On the real walks the rule moves Zeni toe offs by at most
     1 frame, except one annotated toe off without a force plate (PiG_Motion-FlatFoot-Full, left, frame
-    118, toe marker already 43 mm up at the annotation), which it puts 5 frames earlier.
+    118, toe marker already 43 mm up at the annotation), which it puts 5 frames earlier. Markers on the
+    first and fifth metatarsal heads are no toe marker: the forefoot rolls over them, and they stand 30-40 mm
+    above their stance level at force-plate toe off (Qualisys walks, 240 Hz; toe-tip markers 0-1 mm, Plug-in
+    Gait's TOE 14-19 mm), so the 15 mm rise comes 5-8 frames early. The anatomical table's ``toe_rise`` role
+    is the toe (2nd metatarsal head) marker alone; a foot with MT1/MT5 only keeps its Zeni toe off.
   A strike with the heel marker more than ``max_strike_height_m`` above its stance level (5th-percentile
   height) is dropped: a Zeni peak in swing, where the pelvis reference is broken at a trial's edge.
 - ``auto``: force-plate events first, then C3D events, then kinematic events, each added only where no
@@ -144,17 +148,20 @@ def _refine_toe_off(toe: np.ndarray, frame: int, rate_hz: float, window_s: float
 
 
 def kinematic_events(feet: dict[str, tuple[np.ndarray, np.ndarray]], pelvis: np.ndarray, rate_hz: float,
-                     kinematic) -> list[GaitEvent]:
+                     kinematic, toe_rise: dict[str, np.ndarray] | None = None) -> list[GaitEvent]:
     """Zeni events, refined (see the module docstring). ``feet = {"left": (heel, toe), "right": ...}``,
-    OpenSim-frame trajectories (n, 3); ``kinematic``: the ``events.kinematic`` settings."""
+    OpenSim-frame trajectories (n, 3); ``kinematic``: the ``events.kinematic`` settings. ``toe_rise``: per side
+    the trajectory whose rise marks the toe off (the marker-set table's ``toe_rise`` role; None: the toe's);
+    a side without one (all NaN: metatarsal-head markers only) keeps the Zeni toe off."""
     out = []
     window_s = float(kinematic.refine_window_s)
     rise_m = float(kinematic.toe_rise_m)
     for side, (heel, toe) in feet.items():
         hs, to = zeni_events(heel, toe, pelvis, rate_hz, float(kinematic.min_step_s), float(kinematic.prominence_m))
         if kinematic.refine:
+            rising = toe if toe_rise is None else toe_rise[side]
             hs = [_refine_strike(heel, f, rate_hz, window_s) for f in hs]
-            to = [_refine_toe_off(toe, f, rate_hz, window_s, rise_m) for f in to]
+            to = [_refine_toe_off(rising, f, rate_hz, window_s, rise_m) for f in to]
         if np.isfinite(heel[:, 1]).any():   # no strike with the heel in the air
             stance = np.nanpercentile(heel[:, 1], 5)
             hs = [f for f in hs if not heel[f, 1] - stance > float(kinematic.max_strike_height_m)]
@@ -317,11 +324,13 @@ def treadmill_state(pelvis: np.ndarray, heels: list[np.ndarray], rate_hz: float,
 def detect_events(events, rate_hz: float, n_frames: int, feet: dict[str, tuple[np.ndarray, np.ndarray]],
                   pelvis: np.ndarray, annotated: list[AnnotatedEvent] | None = None,
                   plates: list[ForcePlate] | None = None, heels_lab: dict[str, np.ndarray] | None = None,
-                  reactions: list[GroundReaction] | None = None, start_time_s: float = 0.0) -> list[GaitEvent]:
+                  reactions: list[GroundReaction] | None = None, start_time_s: float = 0.0,
+                  toe_rise: dict[str, np.ndarray] | None = None) -> list[GaitEvent]:
     """Events by ``events.source`` (auto | force_plate | c3d | kinematic); ``events``: the ``events`` settings.
     Trajectories in the OpenSim frame; ``heels_lab`` (lab frame, for the plates' and GRFs' geometry);
-    ``reactions``: the forces of a GRF .mot beside the trial (their events count as ``force_plate``)."""
-    kin = kinematic_events(feet, pelvis, rate_hz, events.kinematic)
+    ``reactions``: the forces of a GRF .mot beside the trial (their events count as ``force_plate``);
+    ``toe_rise``: see :func:`kinematic_events`."""
+    kin = kinematic_events(feet, pelvis, rate_hz, events.kinematic, toe_rise)
     threshold = float(events.force_threshold_n)
     fp = force_plate_events(plates or [], heels_lab or {}, rate_hz, n_frames, threshold) if plates and heels_lab else []
     if reactions and heels_lab:

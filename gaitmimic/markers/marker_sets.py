@@ -113,7 +113,8 @@ def load_marker_set(path: str | Path) -> MarkerSet:
     """A marker-set table (YAML): ``name``; canonical names from ``bilateral`` (formatted by ``name_format``
     with each of ``sides``) and ``central``, or from ``spellings`` (landmark -> its spellings) and
     ``central_spellings``; ``aliases`` {lab name: canonical}; ``required`` (alternatives, each a '+'-joined
-    group); ``roles`` (pelvis_front, pelvis_back, heel_l, toe_l, heel_r, toe_r, head: canonical names);
+    group); ``roles`` (pelvis_front, pelvis_back, heel_l, toe_l, heel_r, toe_r, head, and toe_rise_l/_r: the
+    markers whose rise marks toe off, the toe ones when not given: canonical names);
     ``keep_unknown`` (keep labels the set does not name); ``markers`` {name: {body, bony, landmark}}, where each
     marker rides (a bilateral name gives both sides: ``{s}`` in the body is l or r, ``{side}`` / ``{S}`` in the
     landmark left/right / L/R; any other name, e.g. a lab's cluster marker, is a marker of the set as written).
@@ -142,6 +143,8 @@ def load_marker_set(path: str | Path) -> MarkerSet:
     aliases = {str(k): str(v) for k, v in (table.get("aliases") or {}).items()}
     required = tuple(tuple(tuple(str(alt).split("+")) for alt in entry) for entry in table.get("required") or [])
     roles = {str(k): tuple(str(n) for n in v or []) for k, v in (table.get("roles") or {}).items()}
+    for s in ("l", "r"):        # the markers whose rise marks toe off: the toe markers unless the table says
+        roles.setdefault(f"toe_rise_{s}", roles.get(f"toe_{s}", ()))
     missing_roles = [r for r in ROLES if not roles.get(r)]
     if missing_roles:
         raise InputError(path, f"the marker-set table gives no markers for the roles {', '.join(missing_roles)}", fix)

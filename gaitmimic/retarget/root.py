@@ -1,5 +1,8 @@
 """Root (torso) pose, leg-length scaling and treadmill correction (the belt displacement added back).
 
+A trial whose trunk the IK did not track (lumbar coordinates held: no torso markers) gets an upright torso at
+the pelvis's heading (:func:`upright_trunk`) instead of one held rigidly to the pelvis.
+
 The humanoid's root is its torso: its orientation is the OpenSim torso orientation (pelvis composed
 with the lumbar rotation, computed by OpenSim itself), converted to the MuJoCo frame. Its position is
 chosen so that the humanoid hip-centre midpoint follows the OpenSim hip midpoint, scaled by the
@@ -8,11 +11,36 @@ leg-length ratio (humanoid / OpenSim) so that strides fit the humanoid's legs.
 
 from __future__ import annotations
 
+import dataclasses
+
 import mujoco
 import numpy as np
 
 from gaitmimic.frames import opensim_to_mujoco
 from gaitmimic.sim.humanoid import body_positions
+
+
+#: Peak-to-peak (rad) below which the IK's lumbar coordinates count as held: the trunk was not tracked.
+UNTRACKED_TRUNK_RAD = 1e-6
+
+
+def trunk_tracked(kin) -> bool:
+    """Whether the IK moved the trunk: False when every lumbar coordinate stays at one value over the trial
+    (IK holds it at the model's default when no marker rides the torso: a lower-body marker set)."""
+    lumbar = [v for name, v in kin.coordinates.items() if name.startswith("lumbar")]
+    return not lumbar or any(np.ptp(v) > UNTRACKED_TRUNK_RAD for v in lumbar)
+
+
+def upright_trunk(kin):
+    """``kin`` with the torso upright at the pelvis's heading (its standing orientation turned about the vertical
+    as the pelvis turns), for a trial whose trunk was not tracked: a torso held rigidly to the pelvis would
+    lean with every pelvic tilt, and a walking trunk stays within a few degrees of upright."""
+    delta = kin.rotations["pelvis"] @ kin.neutral_rotations["pelvis"].T     # OpenSim ground: Y up
+    heading = np.arctan2(-delta[:, 2, 0], delta[:, 0, 0])                     # the pelvis's forward axis about Y
+    c, s = np.cos(heading), np.sin(heading)
+    turn = np.zeros((len(heading), 3, 3))
+    turn[:, 0, 0], turn[:, 0, 2], turn[:, 1, 1], turn[:, 2, 0], turn[:, 2, 2] = c, s, 1.0, -s, c
+    return dataclasses.replace(kin, rotations={**kin.rotations, "torso": turn @ kin.neutral_rotations["torso"]})
 
 
 def assemble_qpos(root_pos: np.ndarray, root_R: np.ndarray, joints: np.ndarray) -> np.ndarray:

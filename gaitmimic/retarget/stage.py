@@ -121,6 +121,9 @@ def retarget_trial(osim_path, mot_path, humanoid_xml, events_csv=None, markers_j
     rate = float(cfg.control_rate_hz)
     model = humanoid.load_model(humanoid_xml)
     kin = opensim_kinematics.compute_kinematics(osim_path, mot_path, rate, cfg.filter_hz)
+    trunk = "tracked" if root.trunk_tracked(kin) else "upright (not tracked: the IK held the lumbar coordinates)"
+    if not root.trunk_tracked(kin):
+        kin = root.upright_trunk(kin)
     events, events_source = _events(kin, events_csv)
     stance = gait_phase.stance_masks(events, kin.time_s)
     treadmill, belt, belt_source = _belt_speed(cfg, kin, markers_json)
@@ -173,7 +176,7 @@ def retarget_trial(osim_path, mot_path, humanoid_xml, events_csv=None, markers_j
     report = {
         "frames": int(qpos.shape[0]), "control_rate_hz": rate, "cycles": int(len(starts) - 1),
         "events_source": events_source, "treadmill": bool(treadmill), "belt_speed_mps": float(belt),
-        "belt_speed_source": belt_source, "leg_length_ratio": float(ratio),
+        "belt_speed_source": belt_source, "leg_length_ratio": float(ratio), "trunk": trunk,
         "stride_m": ref.stride_m.tolist(),
         "speed_mps": float(np.linalg.norm(ref.stride_m[:2]) / (np.mean(np.diff(starts)) * dt)) if len(starts) > 1 else None,
         "clipped_frames": clipped, "grounding": ground_info,

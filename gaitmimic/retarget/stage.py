@@ -121,8 +121,9 @@ def retarget_trial(osim_path, mot_path, humanoid_xml, events_csv=None, markers_j
     rate = float(cfg.control_rate_hz)
     model = humanoid.load_model(humanoid_xml)
     kin = opensim_kinematics.compute_kinematics(osim_path, mot_path, rate, cfg.filter_hz)
-    trunk = "tracked" if root.trunk_tracked(kin) else "upright (not tracked: the IK held the lumbar coordinates)"
-    if not root.trunk_tracked(kin):
+    tracked = root.trunk_tracked(kin)
+    trunk = "tracked" if tracked else "upright (not tracked: the IK held the lumbar coordinates)"
+    if not tracked:
         kin = root.upright_trunk(kin)
     events, events_source = _events(kin, events_csv)
     stance = gait_phase.stance_masks(events, kin.time_s)

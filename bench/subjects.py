@@ -98,7 +98,9 @@ def _code_version() -> str:
 
 
 def run_row(name: str, results: Path, which: str, seed: int, steps: int, episodes: int, out: Path, log) -> dict:
-    """Train (or reuse) one subject's policy at one seed and evaluate it; the row's numbers."""
+    """Train (or reuse) one subject's policy at one seed and evaluate it; the row's numbers (``code``: the
+    version the row started on, which trained it)."""
+    code = _code_version()
     refs = references(results, which)
     xml = str(results / "reference" / "humanoid.xml")
     policy_dir = out / "policy"
@@ -127,7 +129,7 @@ def run_row(name: str, results: Path, which: str, seed: int, steps: int, episode
 
         wall = float(read_progress(policy_dir / "progress.csv")[-1]["wall_s"])
     return {
-        "subject": name, "reference": which, "seed": seed, "steps": steps, "code": _code_version(),
+        "subject": name, "reference": which, "seed": seed, "steps": steps, "code": code,
         "full_episodes": int(sum(r["tracked_fraction"] >= 1.0 - 1e-9 and not r["fell"] for r in m["rollouts"])),
         "episodes": len(rollouts), "fall_rate": m["fall_rate"], "tracked_fraction": m["tracked_fraction"],
         "sagittal_rmse_deg": float(np.sqrt(np.mean([per[j] ** 2 for j in SAGITTAL]))),

@@ -148,20 +148,19 @@ def _refine_toe_off(toe: np.ndarray, frame: int, rate_hz: float, window_s: float
 
 
 def kinematic_events(feet: dict[str, tuple[np.ndarray, np.ndarray]], pelvis: np.ndarray, rate_hz: float,
-                     kinematic, toe_rise: dict[str, np.ndarray] | None = None) -> list[GaitEvent]:
+                     kinematic, toe_rise: dict[str, np.ndarray]) -> list[GaitEvent]:
     """Zeni events, refined (see the module docstring). ``feet = {"left": (heel, toe), "right": ...}``,
     OpenSim-frame trajectories (n, 3); ``kinematic``: the ``events.kinematic`` settings. ``toe_rise``: per side
-    the trajectory whose rise marks the toe off (the marker-set table's ``toe_rise`` role; None: the toe's);
-    a side without one (all NaN: metatarsal-head markers only) keeps the Zeni toe off."""
+    the trajectory whose rise marks the toe off (the marker-set table's ``toe_rise`` role); a side without one
+    (all NaN: metatarsal-head markers only) keeps the Zeni toe off."""
     out = []
     window_s = float(kinematic.refine_window_s)
     rise_m = float(kinematic.toe_rise_m)
     for side, (heel, toe) in feet.items():
         hs, to = zeni_events(heel, toe, pelvis, rate_hz, float(kinematic.min_step_s), float(kinematic.prominence_m))
         if kinematic.refine:
-            rising = toe if toe_rise is None else toe_rise[side]
             hs = [_refine_strike(heel, f, rate_hz, window_s) for f in hs]
-            to = [_refine_toe_off(rising, f, rate_hz, window_s, rise_m) for f in to]
+            to = [_refine_toe_off(toe_rise[side], f, rate_hz, window_s, rise_m) for f in to]
         if np.isfinite(heel[:, 1]).any():   # no strike with the heel in the air
             stance = np.nanpercentile(heel[:, 1], 5)
             hs = [f for f in hs if not heel[f, 1] - stance > float(kinematic.max_strike_height_m)]
@@ -322,10 +321,9 @@ def treadmill_state(pelvis: np.ndarray, heels: list[np.ndarray], rate_hz: float,
 
 
 def detect_events(events, rate_hz: float, n_frames: int, feet: dict[str, tuple[np.ndarray, np.ndarray]],
-                  pelvis: np.ndarray, annotated: list[AnnotatedEvent] | None = None,
+                  pelvis: np.ndarray, toe_rise: dict[str, np.ndarray], annotated: list[AnnotatedEvent] | None = None,
                   plates: list[ForcePlate] | None = None, heels_lab: dict[str, np.ndarray] | None = None,
-                  reactions: list[GroundReaction] | None = None, start_time_s: float = 0.0,
-                  toe_rise: dict[str, np.ndarray] | None = None) -> list[GaitEvent]:
+                  reactions: list[GroundReaction] | None = None, start_time_s: float = 0.0) -> list[GaitEvent]:
     """Events by ``events.source`` (auto | force_plate | c3d | kinematic); ``events``: the ``events`` settings.
     Trajectories in the OpenSim frame; ``heels_lab`` (lab frame, for the plates' and GRFs' geometry);
     ``reactions``: the forces of a GRF .mot beside the trial (their events count as ``force_plate``);

@@ -140,9 +140,9 @@ def _events_table(p: PreparedTrial, events) -> pd.DataFrame:
                  "right": role_markers(p.lab_filled, p.marker_set, "heel_r")}
     ev = detect_events(events, p.clean.rate_hz, p.clean.n_frames,
                        {"left": (feet[0], feet[1]), "right": (feet[2], feet[3])}, pelvis,
+                       {side: role_markers(p.clean, p.marker_set, f"toe_rise_{side[0]}") for side in ("left", "right")},
                        annotated=p.raw.events, plates=p.raw.force_plates, heels_lab=lab_heels,
-                       reactions=p.raw.ground_reactions, start_time_s=p.raw.start_time_s,
-                       toe_rise={side: role_markers(p.clean, p.marker_set, f"toe_rise_{side[0]}") for side in ("left", "right")})
+                       reactions=p.raw.ground_reactions, start_time_s=p.raw.start_time_s)
     return events_dataframe(ev, p.clean.rate_hz)
 
 

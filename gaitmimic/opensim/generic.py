@@ -103,6 +103,12 @@ def model_marker_names(model) -> list[str]:
     return [ms.get(i).getName() for i in range(ms.getSize())]
 
 
+def model_marker_bodies(model) -> dict[str, str]:
+    """{marker: the name of the body it rides on} of a model's marker set."""
+    ms = model.getMarkerSet()
+    return {ms.get(i).getName(): ms.get(i).getParentFrameName().split("/")[-1] for i in range(ms.getSize())}
+
+
 def model_coordinate_names(model) -> set[str]:
     cs = model.getCoordinateSet()
     return {cs.get(i).getName() for i in range(cs.getSize())}

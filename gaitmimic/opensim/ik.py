@@ -20,6 +20,7 @@ from gaitmimic.errors import InputError
 from gaitmimic.io.markerdata import MarkerTrial
 from gaitmimic.io.mot import read_mot, read_mot_arrays, write_mot
 from gaitmimic.io.trc import write_trc
+from gaitmimic.opensim.generic import model_marker_bodies
 from gaitmimic.opensim.runtime import import_opensim
 from gaitmimic.opensim.setup_xml import write_ik_setup
 from gaitmimic.opensim.trials import frame_times, present_markers
@@ -55,7 +56,7 @@ def cluster_deformation(model, data: MarkerTrial, markers: Sequence[str]) -> dic
     smallest, over the other markers of that body, median |distance in the trial - distance in the model| (m).
     A marker that keeps its distance to even one cluster mate scores low; a swapped one scores high."""
     ms = model.getMarkerSet()
-    body = {m: ms.get(m).getParentFrameName().split("/")[-1] for m in markers}
+    body = model_marker_bodies(model)
     loc = {m: np.array([ms.get(m).get_location()[i] for i in range(3)]) for m in markers}
     out = {}
     for m in markers:

@@ -18,6 +18,7 @@ import numpy as np
 from gaitmimic.errors import InputError
 from gaitmimic.io.markerdata import MarkerTrial
 from gaitmimic.io.trc import read_trc, write_trc
+from gaitmimic.opensim.generic import model_marker_bodies
 from gaitmimic.opensim.runtime import import_opensim, load_model
 from gaitmimic.opensim.setup_xml import write_scale_setup
 from gaitmimic.opensim.trials import (
@@ -258,8 +259,7 @@ def check_marker_bodies(bodies: Mapping[str, str], model, attach: bool, table: s
     :class:`InputError` naming the table, the markers and the model's bodies."""
     body_set = model.getBodySet()
     model_bodies = sorted(body_set.get(i).getName() for i in range(body_set.getSize()))
-    ms = model.getMarkerSet()
-    on_model = {ms.get(i).getName(): ms.get(i).getParentFrameName().split("/")[-1] for i in range(ms.getSize())}
+    on_model = model_marker_bodies(model)
     problems = []
     for marker, body in bodies.items():
         if marker in on_model and on_model[marker] != body:
@@ -352,9 +352,9 @@ def align_pelvis_frame(model, present: Sequence[str]) -> float | None:
     vec = lambda v: osim.Vec3(*(float(x) for x in v))  # noqa: E731
     arr = lambda v: np.array([v[i] for i in range(3)])  # noqa: E731
     pelvis = model.updBodySet().get("pelvis")
-    for i in range(ms.getSize()):
-        marker = ms.get(i)
-        if marker.getParentFrameName().split("/")[-1] == "pelvis":
+    for name, body in model_marker_bodies(model).items():
+        if body == "pelvis":
+            marker = ms.get(name)
             marker.set_location(vec(R @ arr(marker.get_location())))
     pelvis.setMassCenter(vec(R @ arr(pelvis.getMassCenter())))
     inertia = pelvis.getInertia()

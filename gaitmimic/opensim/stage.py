@@ -40,6 +40,7 @@ from gaitmimic.opensim.generic import (
     resolve_model_to_data_markers,
 )
 from gaitmimic.opensim.lab_angles import mot_conventions
+from gaitmimic.opensim.model.plugin_gait_markers import MODEL_MARKERS
 from gaitmimic.opensim.reports import is_bony_landmark, marker_positions_at_pose, per_marker_errors
 from gaitmimic.opensim.runtime import load_model, opensim_log, work_dir
 from gaitmimic.opensim.trials import frame_times, time_window, to_model_markers
@@ -159,7 +160,6 @@ def _lab_markers(names: Sequence[str], model_markers: Sequence[str] = (), placed
     names, and those a table places (``placed``) that the model lacks: a lab's clusters and extra markers
     (kept by the marker stage for the anatomical set or named in a lab's table, attached by the scale stage)."""
     from gaitmimic.markers.marker_sets import MARKER_SETS
-    from gaitmimic.opensim.model.plugin_gait_markers import MODEL_MARKERS
 
     on_model = set(MODEL_MARKERS).union(model_markers)
     known = on_model.union(*(s.canonical for s in MARKER_SETS.values()))
@@ -203,8 +203,9 @@ def run_ik(model_osim: str | Path, trc: str | Path, out_mot: str | Path, out_sum
         kind = marker_sets.model_marker_set(names)
         weights = {m: w for m, w in marker_sets.marker_weights(markers, kind, ik.marker_weights).items() if w > 0}
         min_markers = max(3, math.ceil(ik.min_marker_fraction * len(weights)))
-        # markers the scale stage attached to the built-in model (a lab's clusters) must still ride their segment
-        clusters = ikm.check_clusters(osim_model, data, _lab_markers(markers, placed=markers), Path(trc)) \
+        # markers the scale stage attached to the built-in model (a lab's clusters: every marker the built-in
+        # model does not carry) must still ride their segment
+        clusters = ikm.check_clusters(osim_model, data, [m for m in markers if m not in MODEL_MARKERS], Path(trc)) \
             if kind in ("plugin_gait", "anatomical") else {}
 
         trial = data.select(list(weights))

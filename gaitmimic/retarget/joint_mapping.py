@@ -130,10 +130,10 @@ def humanoid_body_targets(kin, model: mujoco.MjModel, toe_weight: float) -> dict
     H0 = neutral_rotations(model)
     out = {}
     for hb, seg in HUMANOID_TO_OPENSIM.items():
-        delta = kin.rotations[seg] @ kin.neutral_rotations[seg].T  # ground-frame rotation from neutral
+        delta = kin.from_neutral(seg)
         toes = "toes" + seg[4:]
         if toe_weight > 0 and seg.startswith("foot") and toes in kin.rotations:
-            d_toes = kin.rotations[toes] @ kin.neutral_rotations[toes].T
+            d_toes = kin.from_neutral(toes)
             rel = Rotation.from_matrix(np.einsum("tji,tjk->tik", delta, d_toes)).as_rotvec()
             delta = delta @ Rotation.from_rotvec(toe_weight * rel).as_matrix()
         out[hb] = rotation_opensim_to_mujoco(delta) @ H0[hb]

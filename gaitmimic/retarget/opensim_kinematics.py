@@ -74,6 +74,10 @@ class OpenSimKinematics:
     points: dict[str, np.ndarray]
     coordinates: dict[str, np.ndarray]
 
+    def from_neutral(self, segment: str) -> np.ndarray:
+        """(T,3,3) ground-frame rotation of ``segment`` away from its neutral orientation."""
+        return self.rotations[segment] @ self.neutral_rotations[segment].T
+
     @property
     def has_arms(self) -> bool:
         return all(k in self.centres for k in ("shoulder_r", "elbow_r", "wrist_r", "shoulder_l", "elbow_l", "wrist_l"))

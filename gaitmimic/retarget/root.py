@@ -35,7 +35,7 @@ def upright_trunk(kin):
     """``kin`` with the torso upright at the pelvis's heading (its standing orientation turned about the vertical
     as the pelvis turns), for a trial whose trunk was not tracked: a torso held rigidly to the pelvis would
     lean with every pelvic tilt, and a walking trunk stays within a few degrees of upright."""
-    delta = kin.rotations["pelvis"] @ kin.neutral_rotations["pelvis"].T     # OpenSim ground: Y up
+    delta = kin.from_neutral("pelvis")                                        # OpenSim ground: Y up
     heading = np.arctan2(-delta[:, 2, 0], delta[:, 0, 0])                     # the pelvis's forward axis about Y
     c, s = np.cos(heading), np.sin(heading)
     turn = np.zeros((len(heading), 3, 3))

@@ -201,8 +201,7 @@ def segment_angle_errors(kin, model: mujoco.MjModel, qpos: np.ndarray,
     ``qpos``): per angle, the RMSE, the mean difference (humanoid - subject) and the largest difference (deg);
     foot progression also over its side's stance frames (``stance``: per side "r"/"l", (T,) bool), where a gait
     lab reads it (in swing the plantarflexed foot's heading is ill-conditioned)."""
-    subject = segment_angles.segment_angles_deg({seg: kin.rotations[seg] @ kin.neutral_rotations[seg].T
-                                                 for seg in segment_angles.SEGMENT_BODIES.values()})
+    subject = segment_angles.segment_angles_deg({seg: kin.from_neutral(seg) for seg in segment_angles.SEGMENT_BODIES.values()})
     ours = segment_angles.segment_angles_deg(segment_angles.humanoid_segment_rotations(model, qpos))
     out = {}
     for name in segment_angles.SEGMENT_ANGLES:
